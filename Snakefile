@@ -1,0 +1,19 @@
+# k-means colour segmentation: every photo in input_dir becomes an animated GIF,
+# one frame per k. Steps: resize -> cluster (per k) -> annotate (per k) -> gif.
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/resize.smk"
+include: "workflow/rules/cluster.smk"
+include: "workflow/rules/annotate.smk"
+include: "workflow/rules/gif.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),
+    localrule: True

@@ -1,0 +1,46 @@
+"""Write files so that a reader never sees a half-written one.
+
+Every output goes to a temporary name in the destination folder first and is
+then renamed over the final name with ``os.replace``, which is atomic on one
+file system. A job killed mid-write leaves at most a hidden ``.tmp`` file, never
+a truncated PNG or GIF under a name that looks finished.
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+
+def write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, creating the folder if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_png(path, image: np.ndarray) -> None:
+    """Encode ``image`` (OpenCV channel order) as a lossless PNG and write it atomically."""
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise OSError(f"{path}: OpenCV could not encode the image as PNG")
+    write_bytes(path, encoded.tobytes())
+
+
+def write_json(path, obj) -> None:
+    """Write ``obj`` as indented JSON (UTF-8, trailing newline) atomically."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,125 @@
+"""Step 2 (cluster): k-means of one photo's pixel colours, for one k.
+
+Outputs, under ``results/NAME/clusters/``:
+- ``k_K.png``: the label map, a 16-bit greyscale PNG the size of the resized
+  photo; value i means "cluster i", ``NO_LABEL`` (65535) a transparent pixel.
+- ``k_K.json``: the palette (clusters sorted by pixel count, largest first)
+  and the statistics of the fit.
+"""
+
+import sys
+
+import cv2
+import numpy as np
+
+from atomic_write import write_json, write_png
+from kmeans import KMeans
+
+NO_LABEL = 65535
+# Pixels at least half opaque are clustered and drawn; the rest stay transparent
+# (a GIF has only fully transparent or fully opaque pixels).
+OPAQUE_FROM = 128
+
+
+def opaque_mask(image: np.ndarray) -> np.ndarray:
+    """Return a boolean (height, width) mask of the pixels that take part in clustering."""
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[..., 3] >= OPAQUE_FROM
+    return np.ones(image.shape[:2], dtype=bool)
+
+
+def clustered(image: np.ndarray, k: int, *, seed: int = 0, tol: float = 1e-3, max_iter: int = 500):
+    """Cluster the colours of a BGR(A) ``image`` into at most ``k`` groups.
+
+    Returns
+    -------
+    labels : (height, width) uint16 array
+        Cluster index of each pixel, ``NO_LABEL`` for transparent pixels.
+    summary : dict
+        The palette and fit statistics, ready to be written as JSON.
+    """
+    mask = opaque_mask(image)
+    pixels = image[..., :3][mask]
+    labels = np.full(mask.shape, NO_LABEL, dtype=np.uint16)
+    summary = {
+        "k": k,
+        "seed": seed,
+        "tol": tol,
+        "max_iter": max_iter,
+        "pixels": int(mask.sum()),
+        "transparent_pixels": int(mask.size - mask.sum()),
+    }
+    if len(pixels) == 0:
+        return labels, summary | {
+            "clusters_found": 0,
+            "distinct_colours": 0,
+            "iterations": 0,
+            "sse": 0.0,
+            "clusters": [],
+        }
+
+    model = KMeans(k, seed=seed, tol=tol, max_iter=max_iter).fit(pixels)
+    # Largest cluster first, so palettes read the same way whatever the start.
+    counts = np.bincount(model.labels_, minlength=model.n_clusters_)
+    order = np.lexsort((np.arange(len(counts)), -counts))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    pixel_labels = rank[model.labels_]
+    centres = model.cluster_centers_[order]
+    labels[mask] = pixel_labels
+
+    errors = ((pixels - centres[pixel_labels]) ** 2).sum(axis=1)
+    sse_per_cluster = np.bincount(pixel_labels, weights=errors, minlength=len(centres))
+    summary |= {
+        "clusters_found": int(model.n_clusters_),
+        "distinct_colours": int(model.n_distinct_),
+        "iterations": int(model.n_iter_),
+        "converged": bool(model.n_iter_ < max_iter),
+        "sse": float(sse_per_cluster.sum()),
+    }
+    if model.n_clusters_ < k:
+        summary["note"] = (
+            f"the photo has only {model.n_distinct_} distinct colours: each is its own cluster"
+        )
+    summary["clusters"] = [
+        _cluster_entry(centre_bgr, int(count), float(sse), len(pixels))
+        for centre_bgr, count, sse in zip(centres, counts[order], sse_per_cluster, strict=True)
+    ]
+    return labels, summary
+
+
+def _cluster_entry(centre_bgr: np.ndarray, count: int, sse: float, total: int) -> dict:
+    rgb = [int(v) for v in np.clip(np.rint(centre_bgr[::-1]), 0, 255)]
+    return {
+        "rgb": rgb,
+        "hex": "#{:02x}{:02x}{:02x}".format(*rgb),
+        "centre": [float(v) for v in centre_bgr[::-1]],
+        "pixels": count,
+        "share": count / total,
+        "sse": sse,
+    }
+
+
+def cluster_photo(
+    source, labels_path, summary_path, *, image_name: str, k: int, **fit_options
+) -> None:
+    """Cluster the resized photo ``source`` and write its label map and summary."""
+    image = cv2.imread(str(source), cv2.IMREAD_UNCHANGED)
+    labels, summary = clustered(image, k, **fit_options)
+    write_png(labels_path, labels)
+    write_json(summary_path, {"image": image_name} | summary)
+
+
+if "snakemake" in globals():
+    snakemake = globals()["snakemake"]
+    sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    cluster_photo(
+        snakemake.input.image,
+        snakemake.output.labels,
+        snakemake.output.summary,
+        image_name=snakemake.wildcards.image,
+        k=int(snakemake.wildcards.k),
+        seed=snakemake.params.seed,
+        tol=snakemake.params.tol,
+        max_iter=snakemake.params.max_iter,
+    )

@@ -1,0 +1,70 @@
+"""Step 1 (resize): read a photo as 8-bit colour and scale its longer side to ``max_size``.
+
+Output: ``results/NAME/resized.png``, BGR, or BGRA when the photo has transparency.
+"""
+
+import sys
+
+import cv2
+import numpy as np
+
+from atomic_write import write_png
+from read_image import UnreadableImage, read_image
+
+
+def resized(image: np.ndarray, max_size: int, upscale: bool = False) -> np.ndarray:
+    """Return ``image`` scaled so that its longer side is ``max_size``, aspect ratio kept.
+
+    Images already smaller than ``max_size`` are returned as they are unless
+    ``upscale`` is true. Shrinking uses ``cv2.INTER_AREA``, which averages the
+    source pixels and so does not alias; enlarging uses ``cv2.INTER_CUBIC``.
+    """
+    height, width = image.shape[:2]
+    longer = max(height, width)
+    if longer == max_size or (longer < max_size and not upscale):
+        return image
+    scale = max_size / longer
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    if image.ndim == 3 and image.shape[2] == 4:
+        return _resized_with_alpha(image, size, interpolation)
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def _resized_with_alpha(image: np.ndarray, size, interpolation) -> np.ndarray:
+    # Average colours weighted by opacity (premultiplied alpha), so that the
+    # colour hidden under transparent pixels does not bleed into the edges.
+    alpha = image[..., 3:].astype(np.float32) / 255
+    premultiplied = np.concatenate([image[..., :3] * alpha, alpha * 255], axis=2)
+    small = cv2.resize(premultiplied, size, interpolation=interpolation)
+    small = np.clip(small, 0, 255)
+    opacity = small[..., 3:] / 255
+    colour = np.divide(
+        small[..., :3], opacity, out=np.zeros_like(small[..., :3]), where=opacity > 0
+    )
+    return np.rint(np.clip(np.concatenate([colour, small[..., 3:]], axis=2), 0, 255)).astype(
+        np.uint8
+    )
+
+
+def resize_photo(source, target, max_size: int, upscale: bool, max_pixels: int) -> None:
+    """Read ``source``, resize it and write it to ``target`` as PNG."""
+    image = read_image(source, min_size=max_size, max_pixels=max_pixels)
+    write_png(target, resized(image, max_size, upscale))
+
+
+if "snakemake" in globals():
+    snakemake = globals()["snakemake"]
+    sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    try:
+        resize_photo(
+            snakemake.input[0],
+            snakemake.output[0],
+            max_size=snakemake.params.max_size,
+            upscale=snakemake.params.upscale,
+            max_pixels=snakemake.params.max_pixels,
+        )
+    except UnreadableImage as error:
+        # One line naming the file and the reason: no traceback for bad input.
+        print(f"ERROR: {error}", file=sys.stderr)
+        sys.exit(1)

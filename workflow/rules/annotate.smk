@@ -1,0 +1,12 @@
+rule annotate:
+    input:
+        labels="results/{image}/clusters/k_{k}.png",
+        summary="results/{image}/clusters/k_{k}.json",
+    output:
+        "results/{image}/frames/k_{k}.png",
+    log:
+        "logs/annotate/{image}/k_{k}.log",
+    conda:
+        "../envs/segment.yaml"
+    script:
+        "../../scripts/annotate.py"

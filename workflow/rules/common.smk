@@ -1,0 +1,74 @@
+"""Configuration checks, photo discovery and target lists shared by every rule."""
+
+import os
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+validate(config, "../schemas/config.schema.yaml")
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def discover_photos(folder):
+    """Return {name: path} for the photos directly inside ``folder``, sorted by name.
+
+    A photo's name is its file name without the extension. Hidden files,
+    subfolders and other extensions are ignored; two photos with the same name
+    stop the run, since their outputs would collide.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise WorkflowError(
+            f"input_dir '{folder}' is not a folder: set input_dir in config.yaml or with --config input_dir=PATH"
+        )
+    photos = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.name.startswith(".") or path.suffix.lower() not in IMAGE_EXTENSIONS:
+            continue
+        if not entry.is_file():
+            continue
+        name = path.stem
+        if name in photos:
+            raise WorkflowError(
+                f"two photos are both named '{name}': '{photos[name]}' and '{path}'; rename one of them"
+            )
+        photos[name] = str(path)
+    return photos
+
+
+PHOTOS = discover_photos(config["input_dir"])
+KS = config["ks"]
+
+if not PHOTOS:
+    logger.warning(
+        f"No photos found in '{config['input_dir']}' (looking for {', '.join(sorted(IMAGE_EXTENSIONS))}); "
+        "nothing to do."
+    )
+
+
+wildcard_constraints:
+    image="[^/]+",
+    k="[0-9]+",
+
+
+def photo_path(wildcards):
+    """Return the source photo of ``wildcards.image``."""
+    try:
+        return PHOTOS[wildcards.image]
+    except KeyError:
+        raise WorkflowError(
+            f"no photo named '{wildcards.image}' in '{config['input_dir']}'"
+        ) from None
+
+
+def frames_of(wildcards):
+    """Return the frame PNGs of one photo, in the order of ``ks``."""
+    return expand("results/{image}/frames/k_{k}.png", image=wildcards.image, k=KS)
+
+
+def all_targets():
+    """Return every final output: one GIF per photo."""
+    return expand("results/{image}/{image}.gif", image=list(PHOTOS))

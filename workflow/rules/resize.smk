@@ -1,0 +1,15 @@
+rule resize:
+    input:
+        photo_path,
+    output:
+        "results/{image}/resized.png",
+    log:
+        "logs/resize/{image}.log",
+    conda:
+        "../envs/segment.yaml"
+    params:
+        max_size=config["max_size"],
+        upscale=config["upscale"],
+        max_pixels=config["max_pixels"],
+    script:
+        "../../scripts/resize.py"

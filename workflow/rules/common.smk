@@ -6,6 +6,23 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+
+def numbers_in_lists(config):
+    """Turn whole-number strings inside lists into integers.
+
+    Snakemake reads ``--config ks=[2,4,8]`` with YAML's base loader, which
+    leaves every list item a string; anything else is left for the schema
+    to reject with the key named.
+    """
+    for key, value in config.items():
+        if isinstance(value, list):
+            config[key] = [
+                int(item) if isinstance(item, str) and item.strip().lstrip("+-").isdigit() else item
+                for item in value
+            ]
+
+
+numbers_in_lists(config)
 validate(config, "../schemas/config.schema.yaml")
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}

@@ -1,0 +1,98 @@
+"""Shared helpers: synthetic photos, a private copy of the workflow, and a Snakemake runner."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+
+def synthetic_photo(width: int = 48, height: int = 36, seed: int = 0) -> np.ndarray:
+    """Return a BGR uint8 image with smooth gradients, discs and a little noise.
+
+    It has a few thousand distinct colours with clear clusters, like a small
+    photo, and is fully determined by ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    image = np.zeros((height, width, 3), np.float64)
+    image[..., 0] = 40 + 150 * x / max(1, width - 1)
+    image[..., 1] = 60 + 120 * y / max(1, height - 1)
+    image[..., 2] = 200 - 100 * x / max(1, width - 1)
+    for _ in range(3):
+        centre = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+        colour = tuple(float(c) for c in rng.integers(0, 256, 3))
+        cv2.circle(image, centre, int(rng.integers(width // 8, width // 3) + 1), colour, -1)
+    image += rng.normal(0, 4, image.shape)
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def write_photo(path: Path, image: np.ndarray | None = None, **kwargs) -> Path:
+    """Write ``image`` (default: a synthetic photo) to ``path``, format by extension."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = synthetic_photo(**kwargs) if image is None else image
+    ok, data = cv2.imencode(path.suffix.lower() if path.suffix else ".png", image)
+    assert ok, path
+    path.write_bytes(data.tobytes())
+    return path
+
+
+def copy_workflow(target: Path) -> Path:
+    """Copy the workflow (not its results) to ``target`` and return it.
+
+    Each end-to-end test runs its own copy, so that it can edit scripts and
+    config without touching the repository.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy2(REPO / name, target / name)
+    for folder in ("workflow", "scripts", "profiles"):
+        shutil.copytree(
+            REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return target
+
+
+def run_snakemake(workdir: Path, *args: str, check: bool = True, profile: bool = False):
+    """Run Snakemake in ``workdir`` and return the finished process (stdout and stderr as text)."""
+    command = [sys.executable, "-m", "snakemake", "--cores", "2"]
+    if not profile:
+        command += ["--workflow-profile", "none"]
+    command += args
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({result.returncode}):\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def job_counts(result) -> dict[str, int]:
+    """Return {rule: jobs} from the "Job stats" table Snakemake prints (empty if nothing ran)."""
+    output = result.stdout + result.stderr
+    table = output.split("Job stats:", 1)
+    if len(table) == 1:
+        return {}
+    counts = {}
+    for line in table[1].splitlines()[3:]:
+        match = re.fullmatch(r"(\S+)\s+(\d+)", line.strip())
+        if not match:
+            break
+        counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A private copy of the workflow, with an empty ``images/`` folder."""
+    root = copy_workflow(tmp_path / "project")
+    (root / "images").mkdir()
+    return root

@@ -1,0 +1,166 @@
+"""End-to-end: run Snakemake on small photos and check outputs, caching and targets."""
+
+import io
+import json
+
+import cv2
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from conftest import job_counts, run_snakemake, write_photo
+from PIL import Image
+
+KS = "ks=[1,2,3]"
+
+
+def frame_colours(frame: np.ndarray) -> set[tuple[int, ...]]:
+    return {tuple(c) for c in frame.reshape(-1, frame.shape[-1])}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One complete run on two photos (one JPEG, one upper-case PNG) with ks 3, 1, 2."""
+    from conftest import copy_workflow
+
+    root = copy_workflow(tmp_path_factory.mktemp("finished"))
+    write_photo(root / "images" / "beach.jpg", width=64, height=40, seed=1)
+    write_photo(root / "images" / "Forest.PNG", width=30, height=50, seed=2)
+    result = run_snakemake(root, "--config", "ks=[3,1,2]")
+    return root, result
+
+
+def test_complete_run_makes_every_output(finished):
+    root, result = finished
+    assert job_counts(result) == {"resize": 2, "cluster": 6, "annotate": 6, "gif": 2, "all": 1, "total": 17}
+    for name in ("beach", "Forest"):
+        folder = root / "results" / name
+        assert (folder / "resized.png").is_file()
+        assert (folder / f"{name}.gif").is_file()
+        for k in (1, 2, 3):
+            assert (folder / "frames" / f"k_{k}.png").is_file()
+            assert (folder / "clusters" / f"k_{k}.png").is_file()
+            summary = json.loads((folder / "clusters" / f"k_{k}.json").read_text())
+            assert summary["k"] == k and len(summary["clusters"]) == k
+            assert summary["seed"] == 0 and summary["iterations"] >= 1
+            assert sum(c["pixels"] for c in summary["clusters"]) == summary["pixels"]
+        assert (root / "logs" / "cluster" / name / "k_2.log").is_file()
+
+
+def test_small_photos_are_not_enlarged(finished):
+    root, _ = finished
+    assert cv2.imread(str(root / "results/beach/resized.png")).shape == (40, 64, 3)
+    assert cv2.imread(str(root / "results/Forest/resized.png")).shape == (50, 30, 3)
+
+
+def test_gif_frames_follow_ks_exactly(finished):
+    root, _ = finished
+    gif = (root / "results/beach/beach.gif").read_bytes()
+    frames = iio.imread(gif, index=None, extension=".gif")
+    assert len(frames) == 3
+    for frame, k in zip(frames, (3, 1, 2), strict=True):
+        png = iio.imread(root / f"results/beach/frames/k_{k}.png")
+        np.testing.assert_array_equal(frame[..., :3], png)
+    with Image.open(io.BytesIO(gif)) as im:
+        durations = []
+        for index in range(im.n_frames):
+            im.seek(index)
+            durations.append(im.info["duration"])
+        assert durations == [750, 750, 750]
+        assert im.info["loop"] == 0
+
+
+def test_frame_is_recoloured_with_cluster_centres(finished):
+    root, _ = finished
+    summary = json.loads((root / "results/beach/clusters/k_3.json").read_text())
+    palette = {tuple(c["rgb"]) for c in summary["clusters"]}
+    frame = iio.imread(root / "results/beach/frames/k_3.png")
+    labels = cv2.imread(str(root / "results/beach/clusters/k_3.png"), cv2.IMREAD_UNCHANGED)
+    # Below the label band every pixel has exactly its cluster's colour.
+    lower = slice(frame.shape[0] // 2, None)
+    rgb = np.array([c["rgb"] for c in summary["clusters"]], np.uint8)
+    np.testing.assert_array_equal(frame[lower], rgb[labels[lower]])
+    # The label adds white, a black outline and a few greys: nothing else.
+    extra = frame_colours(frame) - palette
+    assert (255, 255, 255) in extra and (0, 0, 0) in extra
+    assert all(len(set(c)) == 1 for c in extra), extra
+
+
+def test_k1_frame_is_the_mean_colour(finished):
+    root, _ = finished
+    resized = cv2.imread(str(root / "results/Forest/resized.png"))[..., ::-1]
+    mean = resized.reshape(-1, 3).mean(axis=0)
+    summary = json.loads((root / "results/Forest/clusters/k_1.json").read_text())
+    np.testing.assert_allclose(summary["clusters"][0]["centre"], mean, atol=1e-9)
+    frame = iio.imread(root / "results/Forest/frames/k_1.png")
+    assert tuple(frame[-1, -1]) == tuple(int(v) for v in np.rint(mean))
+
+
+def test_second_run_does_nothing(finished):
+    root, _ = finished
+    result = run_snakemake(root, "--config", "ks=[3,1,2]")
+    assert "Nothing to be done" in result.stdout + result.stderr
+    assert job_counts(result) == {}
+
+
+def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
+    from conftest import copy_workflow
+
+    root, _ = finished
+    again = copy_workflow(tmp_path / "again")
+    (again / "images").mkdir()
+    for photo in (root / "images").iterdir():
+        (again / "images" / photo.name).write_bytes(photo.read_bytes())
+    run_snakemake(again, "--config", "ks=[3,1,2]")
+    outputs = sorted(p.relative_to(root) for p in (root / "results").rglob("*") if p.is_file())
+    assert len(outputs) == 2 * (2 + 3 * 3)
+    for relative in outputs:
+        assert (again / relative).read_bytes() == (root / relative).read_bytes(), relative
+
+
+def test_one_frame_target_builds_only_what_it_needs(project):
+    write_photo(project / "images" / "a.png", seed=3)
+    write_photo(project / "images" / "b.png", seed=4)
+    result = run_snakemake(project, "--config", KS, "--", "results/a/frames/k_2.png")
+    assert job_counts(result) == {"resize": 1, "cluster": 1, "annotate": 1, "total": 3}
+    assert not (project / "results/b").exists()
+    frame = (project / "results/a/frames/k_2.png").read_bytes()
+
+    forced = run_snakemake(project, "--config", KS, "--force", "--", "results/a/frames/k_2.png")
+    assert job_counts(forced) == {"annotate": 1, "total": 1}
+    assert (project / "results/a/frames/k_2.png").read_bytes() == frame
+
+
+def test_incremental_runs_redo_only_what_changed(project):
+    images = project / "images"
+    write_photo(images / "a.png", seed=5)
+    write_photo(images / "b.jpg", seed=6)
+    full = {"resize": 2, "cluster": 4, "annotate": 4, "gif": 2, "all": 1, "total": 13}
+    assert job_counts(run_snakemake(project, "--config", "ks=[1,2]")) == full
+
+    # A new photo: only its own jobs (and the top-level target).
+    write_photo(images / "c.webp", seed=7)
+    counts = job_counts(run_snakemake(project, "--config", "ks=[1,2]"))
+    assert counts == {"resize": 1, "cluster": 2, "annotate": 2, "gif": 1, "all": 1, "total": 7}
+
+    # A new k: its cluster and annotate jobs for each photo, and every GIF.
+    counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]"))
+    assert counts == {"cluster": 3, "annotate": 3, "gif": 3, "all": 1, "total": 10}
+
+    # Another GIF timing: only the GIFs.
+    counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
+    assert counts == {"gif": 3, "all": 1, "total": 4}
+    with Image.open(project / "results/a/a.gif") as im:
+        assert im.info["duration"] == 500
+
+    # Edited k-means code: every cluster job and what follows, no resize.
+    kmeans = project / "scripts" / "kmeans.py"
+    kmeans.write_text(kmeans.read_text() + "\n# edited\n")
+    counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
+    assert counts == {"cluster": 9, "annotate": 9, "gif": 3, "all": 1, "total": 22}
+
+    # Another max_size: everything from resize on.
+    counts = job_counts(
+        run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500", "max_size=20")
+    )
+    assert counts == {"resize": 3, "cluster": 9, "annotate": 9, "gif": 3, "all": 1, "total": 25}
+    assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20

@@ -7,8 +7,9 @@ import cv2
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from conftest import job_counts, run_snakemake, write_photo
 from PIL import Image
+
+from conftest import job_counts, run_snakemake, write_photo
 
 KS = "ks=[1,2,3]"
 
@@ -31,7 +32,14 @@ def finished(tmp_path_factory):
 
 def test_complete_run_makes_every_output(finished):
     root, result = finished
-    assert job_counts(result) == {"resize": 2, "cluster": 6, "annotate": 6, "gif": 2, "all": 1, "total": 17}
+    assert job_counts(result) == {
+        "resize": 2,
+        "cluster": 6,
+        "annotate": 6,
+        "gif": 2,
+        "all": 1,
+        "total": 17,
+    }
     for name in ("beach", "Forest"):
         folder = root / "results" / name
         assert (folder / "resized.png").is_file()

@@ -77,10 +77,14 @@ def run_snakemake(workdir: Path, *args: str, check: bool = True, profile: bool =
     return result
 
 
+def output_of(result) -> str:
+    """Return everything Snakemake printed: a dry run prints on stdout, a real run on stderr."""
+    return result.stdout + result.stderr
+
+
 def job_counts(result) -> dict[str, int]:
     """Return {rule: jobs} from the "Job stats" table Snakemake prints (empty if nothing ran)."""
-    output = result.stdout + result.stderr
-    table = output.split("Job stats:", 1)
+    table = output_of(result).split("Job stats:", 1)
     if len(table) == 1:
         return {}
     counts = {}

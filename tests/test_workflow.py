@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import job_counts, run_snakemake, write_photo
+from conftest import job_counts, output_of, run_snakemake, write_photo
 
 KS = "ks=[1,2,3]"
 
@@ -106,7 +106,7 @@ def test_k1_frame_is_the_mean_colour(finished):
 def test_second_run_does_nothing(finished):
     root, _ = finished
     result = run_snakemake(root, "--config", "ks=[3,1,2]")
-    assert "Nothing to be done" in result.stdout + result.stderr
+    assert "Nothing to be done" in output_of(result)
     assert job_counts(result) == {}
 
 

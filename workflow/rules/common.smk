@@ -22,7 +22,30 @@ def numbers_in_lists(config):
             ]
 
 
+def check_config(config, schema_file):
+    """Stop with one line per bad key (naming it) before any job runs."""
+    import jsonschema
+    import yaml
+
+    with open(schema_file, encoding="utf-8") as f:
+        schema = yaml.safe_load(f)
+    problems = []
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(config):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
+        message = error.message
+        if error.validator == "additionalProperties":
+            unknown = sorted(set(error.instance) - set(schema["properties"]))
+            message = f"unknown key {', '.join(unknown)} (the keys are listed in config.yaml)"
+        problems.append(f"  {where.lstrip('.') or 'config'}: {message}")
+    if problems:
+        raise WorkflowError(
+            "Invalid configuration (config.yaml or --config):\n" + "\n".join(sorted(problems))
+        )
+
+
 numbers_in_lists(config)
+check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+# Fills in the schema's defaults for keys a custom config file leaves out.
 validate(config, "../schemas/config.schema.yaml")
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}

@@ -17,3 +17,7 @@ rule all:
     input:
         all_targets(),
     localrule: True
+
+
+onerror:
+    report_failed_photos()

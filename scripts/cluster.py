@@ -79,7 +79,8 @@ def clustered(image: np.ndarray, k: int, *, seed: int = 0, tol: float = 1e-3, ma
     }
     if model.n_clusters_ < k:
         summary["note"] = (
-            f"the photo has only {model.n_distinct_} distinct colours: each is its own cluster"
+            f"k = {k} exceeds the {model.n_distinct_} distinct colour(s) of the photo: "
+            "each colour is its own cluster"
         )
     summary["clusters"] = [
         _cluster_entry(centre_bgr, int(count), float(sse), len(pixels))

@@ -1,20 +1,60 @@
 """Step 4 (gif): assemble one photo's frames, in the order of ``ks``, into a looping GIF.
 
-Each frame holds at most 256 colours (see annotate.py), so the GIF palette
-keeps them exactly: decoding the GIF gives back the PNG frames pixel for pixel.
+A frame holds at most 256 colours (see annotate.py), so each GIF frame gets
+its own exact palette: decoding the GIF gives back the PNG frames pixel for
+pixel, transparent pixels included. The frames are read with imageio and
+encoded with Pillow, imageio's GIF back end, called directly: imageio's
+writer would requantise frames with transparency, and the GIF must be exact.
 """
 
+import io
 import sys
 
 import imageio.v3 as iio
 import numpy as np
+from PIL import Image
 
 from atomic_write import write_bytes
 
 
+def paletted(frame: np.ndarray) -> Image.Image:
+    """Return an RGB or RGBA ``frame`` as a Pillow "P" image with an exact palette.
+
+    Fully transparent pixels share one extra palette entry, marked as the
+    frame's transparent index; all other pixels must be opaque.
+    """
+    rgb = frame[..., :3].reshape(-1, 3)
+    opaque = frame[..., 3].reshape(-1) == 255 if frame.shape[-1] == 4 else np.ones(len(rgb), bool)
+    colours, indices = np.unique(rgb[opaque], axis=0, return_inverse=True)
+    limit = 256 if opaque.all() else 255
+    if len(colours) > limit:
+        raise ValueError(f"a frame has {len(colours)} colours; a GIF frame holds at most {limit}")
+    index_map = np.full(len(rgb), len(colours), np.uint8)
+    index_map[opaque] = indices.reshape(-1)
+    image = Image.fromarray(index_map.reshape(frame.shape[:2]), mode="P")
+    palette = np.vstack([colours, np.zeros((1, 3), np.uint8)])[: max(len(colours), 1) + 1]
+    image.putpalette(palette.astype(np.uint8).tobytes())
+    if not opaque.all():
+        image.info["transparency"] = len(colours)
+    return image
+
+
 def gif_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> bytes:
-    """Return the GIF encoding of RGB ``frames``, each shown ``duration_ms``; ``loop`` 0 loops forever."""
-    return iio.imwrite("<bytes>", frames, extension=".gif", duration=duration_ms, loop=loop)
+    """Return the GIF encoding of RGB(A) ``frames``, each shown ``duration_ms``; ``loop`` 0 loops forever."""
+    images = [paletted(frame) for frame in frames]
+    buffer = io.BytesIO()
+    images[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=duration_ms,
+        loop=loop,
+        # Clear each frame before the next, so transparent pixels never show the previous frame.
+        disposal=2,
+        optimize=False,
+    )
+    return buffer.getvalue()
 
 
 def make_gif(frame_paths, gif_path, *, duration_ms: int, loop: int) -> None:

@@ -6,7 +6,6 @@ the decoding: it applies the EXIF orientation and converts greyscale, 16-bit,
 palette and CMYK images to 8-bit colour.
 """
 
-import warnings
 from pathlib import Path
 
 import cv2
@@ -21,6 +20,8 @@ _REDUCED_COLOUR = {
     8: cv2.IMREAD_REDUCED_COLOR_8,
 }
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
+# Pillow only reads headers here; the pixel limit is ours (max_pixels), not its own.
+Image.MAX_IMAGE_PIXELS = None
 
 
 class UnreadableImage(ValueError):
@@ -62,7 +63,8 @@ def read_image(path, *, min_size: int = 0, max_pixels: int = 0) -> np.ndarray:
         image = cv2.imdecode(data, _colour_flag(image_format, width, height, min_size))
     if image is None or image.size == 0:
         raise UnreadableImage(
-            f"{path}: OpenCV could not decode this {image_format} file (corrupt or unsupported)"
+            f"{path}: damaged, truncated or unsupported {image_format} file "
+            "(OpenCV cannot decode it)"
         )
     return image
 
@@ -76,17 +78,14 @@ def _probe(path: Path):
     if size == 0:
         raise UnreadableImage(f"{path}: empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # Pillow's decompression-bomb warning: we check ourselves
-            with Image.open(path) as im:
-                has_alpha = im.mode in _ALPHA_MODES or "transparency" in im.info
-                return im.width, im.height, has_alpha, im.format or path.suffix
-    except Image.DecompressionBombError:
-        raise UnreadableImage(f"{path}: image dimensions are too large to decode safely") from None
+        with Image.open(path) as im:
+            has_alpha = im.mode in _ALPHA_MODES or "transparency" in im.info
+            return im.width, im.height, has_alpha, im.format or path.suffix
     except (OSError, SyntaxError, ValueError) as error:
-        reason = "not a recognised image format" if "cannot identify" in str(error) else str(error)
+        if "cannot identify" in str(error):
+            reason = "not an image in a known format, or its header is damaged"
+        else:
+            reason = f"damaged or truncated {path.suffix.lstrip('.').upper()} file ({error})"
         raise UnreadableImage(f"{path}: {reason}") from None
 
 

@@ -96,7 +96,7 @@ def test_clustered_with_fewer_colours_than_k_says_so():
     assert summary["clusters_found"] == 2 and summary["k"] == 4
     # White covers more pixels, so it is cluster 0.
     assert np.all(labels[2:] == 0) and np.all(labels[:2] == 1)
-    assert "only 2 distinct colours" in summary["note"]
+    assert "exceeds the 2 distinct colour(s)" in summary["note"]
     assert summary["sse"] == 0.0
 
 

@@ -52,23 +52,28 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 def discover_photos(folder):
-    """Return {name: path} for the photos directly inside ``folder``, sorted by name.
+    """Return ({name: path}, [refused paths]) for the photos directly inside ``folder``.
 
     A photo's name is its file name without the extension. Hidden files,
-    subfolders and other extensions are ignored; two photos with the same name
-    stop the run, since their outputs would collide.
+    subfolders and other extensions are ignored. Names with ``{`` or ``}``
+    cannot be Snakemake wildcards: they are refused (and reported), the other
+    photos go on. Two photos with the same name stop the run, since their
+    outputs would collide.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise WorkflowError(
             f"input_dir '{folder}' is not a folder: set input_dir in config.yaml or with --config input_dir=PATH"
         )
-    photos = {}
+    photos, refused = {}, []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name.startswith(".") or path.suffix.lower() not in IMAGE_EXTENSIONS:
             continue
         if not entry.is_file():
+            continue
+        if "{" in entry.name or "}" in entry.name:
+            refused.append(str(path))
             continue
         name = path.stem
         if name in photos:
@@ -76,10 +81,35 @@ def discover_photos(folder):
                 f"two photos are both named '{name}': '{photos[name]}' and '{path}'; rename one of them"
             )
         photos[name] = str(path)
-    return photos
+    return photos, refused
 
 
-PHOTOS = discover_photos(config["input_dir"])
+def warn_about_refused(refused):
+    for path in refused:
+        logger.warning(f"Skipped '{path}': '{{' and '}}' cannot be in a photo's name; rename it.")
+
+
+def report_failed_photos():
+    """Name, after a failed run, each photo without its GIF and the first error in its logs."""
+    failed = [name for name in PHOTOS if not Path(f"results/{name}/{name}.gif").exists()]
+    if not failed:
+        return
+    lines = []
+    for name in failed:
+        line = f"{PHOTOS[name]}: see its logs under logs/"
+        log = Path(f"logs/resize/{name}.log")
+        if log.exists():
+            for text in log.read_text(errors="replace").splitlines():
+                if text.startswith("ERROR: "):
+                    line = text.removeprefix("ERROR: ")
+                    break
+        lines.append(f"  {line}")
+    logger.error(f"{len(failed)} of {len(PHOTOS)} photos have no GIF:\n" + "\n".join(lines))
+    warn_about_refused(REFUSED)
+
+
+PHOTOS, REFUSED = discover_photos(config["input_dir"])
+warn_about_refused(REFUSED)
 KS = config["ks"]
 
 if not PHOTOS:

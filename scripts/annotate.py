@@ -10,13 +10,13 @@ grey levels.
 """
 
 import json
-import sys
 
 import cv2
 import numpy as np
 
 from atomic_write import write_png
 from cluster import NO_LABEL
+from step import run_step
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 TEXT_HEIGHT = 0.08  # letter height as a share of the frame width
@@ -93,5 +93,10 @@ def annotate_photo(labels_path, summary_path, frame_path) -> None:
 
 if "snakemake" in globals():
     snakemake = globals()["snakemake"]
-    sys.stderr = open(snakemake.log[0], "w", buffering=1)
-    annotate_photo(snakemake.input.labels, snakemake.input.summary, snakemake.output[0])
+    run_step(
+        snakemake,
+        annotate_photo,
+        snakemake.input.labels,
+        snakemake.input.summary,
+        snakemake.output[0],
+    )

@@ -14,21 +14,31 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from step import StepError
+
 
 def write_bytes(path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, creating the folder if needed."""
+    """Write ``data`` to ``path`` atomically, creating the folder if needed.
+
+    Raises ``StepError`` naming ``path`` when the disk is full or the folder
+    is not writable; the temporary file never outlives a failure.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as error:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise StepError(f"cannot write {path}: {error.strerror or error}") from None
         raise
 
 
@@ -36,7 +46,7 @@ def write_png(path, image: np.ndarray) -> None:
     """Encode ``image`` (OpenCV channel order) as a lossless PNG and write it atomically."""
     ok, encoded = cv2.imencode(".png", image)
     if not ok:
-        raise OSError(f"{path}: OpenCV could not encode the image as PNG")
+        raise StepError(f"{path}: OpenCV could not encode the image as PNG")
     write_bytes(path, encoded.tobytes())
 
 

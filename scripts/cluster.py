@@ -7,13 +7,12 @@ Outputs, under ``results/NAME/clusters/``:
   and the statistics of the fit.
 """
 
-import sys
-
 import cv2
 import numpy as np
 
 from atomic_write import write_json, write_png
 from kmeans import KMeans
+from step import run_step
 
 NO_LABEL = 65535
 # Pixels at least half opaque are clustered and drawn; the rest stay transparent
@@ -113,8 +112,9 @@ def cluster_photo(
 
 if "snakemake" in globals():
     snakemake = globals()["snakemake"]
-    sys.stderr = open(snakemake.log[0], "w", buffering=1)
-    cluster_photo(
+    run_step(
+        snakemake,
+        cluster_photo,
         snakemake.input.image,
         snakemake.output.labels,
         snakemake.output.summary,

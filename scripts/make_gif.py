@@ -8,13 +8,13 @@ writer would requantise frames with transparency, and the GIF must be exact.
 """
 
 import io
-import sys
 
 import imageio.v3 as iio
 import numpy as np
 from PIL import Image
 
 from atomic_write import write_bytes
+from step import run_step
 
 
 def paletted(frame: np.ndarray) -> Image.Image:
@@ -65,8 +65,9 @@ def make_gif(frame_paths, gif_path, *, duration_ms: int, loop: int) -> None:
 
 if "snakemake" in globals():
     snakemake = globals()["snakemake"]
-    sys.stderr = open(snakemake.log[0], "w", buffering=1)
-    make_gif(
+    run_step(
+        snakemake,
+        make_gif,
         snakemake.input,
         snakemake.output[0],
         duration_ms=snakemake.params.duration_ms,

@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from step import StepError
+
 # Reduced-size decoding (1/2, 1/4, 1/8) that libjpeg does while decoding, so a
 # 9000x6000 JPEG never exists in memory at full size.
 _REDUCED_COLOUR = {
@@ -24,7 +26,7 @@ _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 Image.MAX_IMAGE_PIXELS = None
 
 
-class UnreadableImage(ValueError):
+class UnreadableImage(StepError, ValueError):
     """The file is not an image this workflow can use; the message names the file and why."""
 
 

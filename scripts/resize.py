@@ -3,13 +3,12 @@
 Output: ``results/NAME/resized.png``, BGR, or BGRA when the photo has transparency.
 """
 
-import sys
-
 import cv2
 import numpy as np
 
 from atomic_write import write_png
-from read_image import UnreadableImage, read_image
+from read_image import read_image
+from step import run_step
 
 
 def resized(image: np.ndarray, max_size: int, upscale: bool = False) -> np.ndarray:
@@ -55,16 +54,12 @@ def resize_photo(source, target, max_size: int, upscale: bool, max_pixels: int) 
 
 if "snakemake" in globals():
     snakemake = globals()["snakemake"]
-    sys.stderr = open(snakemake.log[0], "w", buffering=1)
-    try:
-        resize_photo(
-            snakemake.input[0],
-            snakemake.output[0],
-            max_size=snakemake.params.max_size,
-            upscale=snakemake.params.upscale,
-            max_pixels=snakemake.params.max_pixels,
-        )
-    except UnreadableImage as error:
-        # One line naming the file and the reason: no traceback for bad input.
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(1)
+    run_step(
+        snakemake,
+        resize_photo,
+        snakemake.input[0],
+        snakemake.output[0],
+        max_size=snakemake.params.max_size,
+        upscale=snakemake.params.upscale,
+        max_pixels=snakemake.params.max_pixels,
+    )

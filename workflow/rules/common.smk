@@ -1,5 +1,6 @@
 """Configuration checks, photo discovery and target lists shared by every rule."""
 
+import glob
 import os
 from pathlib import Path
 
@@ -89,6 +90,17 @@ def warn_about_refused(refused):
         logger.warning(f"Skipped '{path}': '{{' and '}}' cannot be in a photo's name; rename it.")
 
 
+def first_error(name):
+    """Return the first one-line error in the logs of photo ``name``, or None."""
+    escaped = glob.escape(name)
+    logs = sorted(glob.glob(f"logs/*/{escaped}.log") + glob.glob(f"logs/*/{escaped}/*.log"))
+    for log in logs:
+        for text in Path(log).read_text(errors="replace").splitlines():
+            if text.startswith("ERROR: "):
+                return text.removeprefix("ERROR: ")
+    return None
+
+
 def report_failed_photos():
     """Name, after a failed run, each photo without its GIF and the first error in its logs."""
     failed = [name for name in PHOTOS if not Path(f"results/{name}/{name}.gif").exists()]
@@ -96,14 +108,7 @@ def report_failed_photos():
         return
     lines = []
     for name in failed:
-        line = f"{PHOTOS[name]}: see its logs under logs/"
-        log = Path(f"logs/resize/{name}.log")
-        if log.exists():
-            for text in log.read_text(errors="replace").splitlines():
-                if text.startswith("ERROR: "):
-                    line = text.removeprefix("ERROR: ")
-                    break
-        lines.append(f"  {line}")
+        lines.append(f"  {first_error(name) or PHOTOS[name] + ': see its logs under logs/'}")
     logger.error(f"{len(failed)} of {len(PHOTOS)} photos have no GIF:\n" + "\n".join(lines))
     warn_about_refused(REFUSED)
 

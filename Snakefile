@@ -1,15 +1,20 @@
 # k-means colour segmentation: every photo in input_dir becomes an animated GIF,
-# one frame per k. Steps: resize -> cluster (per k) -> annotate (per k) -> gif.
+# one frame per k. Steps: resize -> cluster (per k) -> annotate (per k) -> gif (and webp),
+# with an elbow plot, a summary and a contact sheet per photo.
 
 
 configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/resize.smk"
 include: "workflow/rules/cluster.smk"
 include: "workflow/rules/annotate.smk"
-include: "workflow/rules/gif.smk"
+include: "workflow/rules/animate.smk"
+include: "workflow/rules/summarise.smk"
 
 
 rule all:

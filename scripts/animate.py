@@ -1,13 +1,17 @@
-"""Step 4 (gif): assemble one photo's frames, in the order of ``ks``, into a looping GIF.
+"""Step 4 (gif, webp): assemble one photo's frames, in the order of ``ks``, into an animation.
 
-A frame holds at most 256 colours (see annotate.py), so each GIF frame gets
+GIF: a frame holds at most 256 colours (see annotate.py), so each GIF frame gets
 its own exact palette: decoding the GIF gives back the PNG frames pixel for
 pixel, transparent pixels included. The frames are read with imageio and
 encoded with Pillow, imageio's GIF back end, called directly: imageio's
 writer would requantise frames with transparency, and the GIF must be exact.
+
+WebP (optional): lossless animated WebP, full colour and usually smaller,
+written with imageio.
 """
 
 import io
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
@@ -57,17 +61,28 @@ def gif_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> byte
     return buffer.getvalue()
 
 
-def make_gif(frame_paths, gif_path, *, duration_ms: int, loop: int) -> None:
-    """Read the PNG frames and write the GIF atomically."""
-    frames = [iio.imread(path) for path in frame_paths]
-    write_bytes(gif_path, gif_bytes(frames, duration_ms, loop))
+def webp_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> bytes:
+    """Return the lossless animated WebP encoding of RGB(A) ``frames``."""
+    return iio.imwrite(
+        "<bytes>", frames, extension=".webp", duration=duration_ms, loop=loop, lossless=True
+    )
+
+
+ENCODERS = {".gif": gif_bytes, ".webp": webp_bytes}
+
+
+def make_animation(frame_paths, path, *, duration_ms: int, loop: int) -> None:
+    """Read the PNG frames and write the animation atomically, its format chosen by ``path``'s suffix."""
+    frames = [iio.imread(frame) for frame in frame_paths]
+    encode = ENCODERS[Path(path).suffix.lower()]
+    write_bytes(path, encode(frames, duration_ms, loop))
 
 
 if "snakemake" in globals():
     snakemake = globals()["snakemake"]
     run_step(
         snakemake,
-        make_gif,
+        make_animation,
         snakemake.input,
         snakemake.output[0],
         duration_ms=snakemake.params.duration_ms,

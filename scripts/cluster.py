@@ -27,8 +27,43 @@ def opaque_mask(image: np.ndarray) -> np.ndarray:
     return np.ones(image.shape[:2], dtype=bool)
 
 
-def clustered(image: np.ndarray, k: int, *, seed: int = 0, tol: float = 1e-3, max_iter: int = 500):
+def distinct_colours(pixels: np.ndarray):
+    """Return (colours, inverse, counts) of (n, 3) uint8 ``pixels``: ``colours[inverse] == pixels``."""
+    codes = (
+        (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
+    )
+    _, first, inverse, counts = np.unique(
+        codes, return_index=True, return_inverse=True, return_counts=True
+    )
+    return pixels[first], inverse.reshape(-1), counts
+
+
+def bgr_to_lab(colours: np.ndarray) -> np.ndarray:
+    """Return CIE L*a*b* (L in 0..100) of (n, 3) 8-bit BGR ``colours``, as float64."""
+    unit = (colours.astype(np.float32) / 255).reshape(-1, 1, 3)
+    return cv2.cvtColor(unit, cv2.COLOR_BGR2Lab).reshape(-1, 3).astype(np.float64)
+
+
+def lab_to_bgr(lab: np.ndarray) -> np.ndarray:
+    """Return 8-bit-scale BGR (float64, 0..255) of (n, 3) CIE L*a*b* colours."""
+    unit = cv2.cvtColor(lab.astype(np.float32).reshape(-1, 1, 3), cv2.COLOR_Lab2BGR)
+    return np.clip(unit.reshape(-1, 3).astype(np.float64), 0, 1) * 255
+
+
+def clustered(
+    image: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    tol: float = 1e-3,
+    max_iter: int = 500,
+    color_space: str = "rgb",
+):
     """Cluster the colours of a BGR(A) ``image`` into at most ``k`` groups.
+
+    With ``color_space="lab"`` the distinct colours are clustered in CIE
+    L*a*b*, weighted by their pixel counts, and the centres are converted back
+    to RGB for display; ``sse`` is then measured in L*a*b* units.
 
     Returns
     -------
@@ -42,6 +77,7 @@ def clustered(image: np.ndarray, k: int, *, seed: int = 0, tol: float = 1e-3, ma
     labels = np.full(mask.shape, NO_LABEL, dtype=np.uint16)
     summary = {
         "k": k,
+        "color_space": color_space,
         "seed": seed,
         "tol": tol,
         "max_iter": max_iter,
@@ -49,25 +85,29 @@ def clustered(image: np.ndarray, k: int, *, seed: int = 0, tol: float = 1e-3, ma
         "transparent_pixels": int(mask.size - mask.sum()),
     }
     if len(pixels) == 0:
-        return labels, summary | {
-            "clusters_found": 0,
-            "distinct_colours": 0,
-            "iterations": 0,
-            "sse": 0.0,
-            "clusters": [],
-        }
+        empty = {"clusters_found": 0, "distinct_colours": 0, "iterations": 0, "sse": 0.0}
+        return labels, summary | empty | {"clusters": []}
 
-    model = KMeans(k, seed=seed, tol=tol, max_iter=max_iter).fit(pixels)
+    kmeans = KMeans(k, seed=seed, tol=tol, max_iter=max_iter)
+    if color_space == "lab":
+        colours, inverse, counts = distinct_colours(pixels)
+        lab = bgr_to_lab(colours)
+        model = kmeans.fit(lab, sample_weight=counts)
+        points, raw_labels = lab[inverse], model.labels_[inverse]
+    else:
+        model = kmeans.fit(pixels)
+        points, raw_labels = pixels.astype(np.float64), model.labels_
+
     # Largest cluster first, so palettes read the same way whatever the start.
-    counts = np.bincount(model.labels_, minlength=model.n_clusters_)
-    order = np.lexsort((np.arange(len(counts)), -counts))
+    sizes = np.bincount(raw_labels, minlength=model.n_clusters_)
+    order = np.lexsort((np.arange(len(sizes)), -sizes))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    pixel_labels = rank[model.labels_]
+    pixel_labels = rank[raw_labels]
     centres = model.cluster_centers_[order]
     labels[mask] = pixel_labels
 
-    errors = ((pixels - centres[pixel_labels]) ** 2).sum(axis=1)
+    errors = ((points - centres[pixel_labels]) ** 2).sum(axis=1)
     sse_per_cluster = np.bincount(pixel_labels, weights=errors, minlength=len(centres))
     summary |= {
         "clusters_found": int(model.n_clusters_),
@@ -81,9 +121,10 @@ def clustered(image: np.ndarray, k: int, *, seed: int = 0, tol: float = 1e-3, ma
             f"k = {k} exceeds the {model.n_distinct_} distinct colour(s) of the photo: "
             "each colour is its own cluster"
         )
+    centres_bgr = lab_to_bgr(centres) if color_space == "lab" else centres
     summary["clusters"] = [
         _cluster_entry(centre_bgr, int(count), float(sse), len(pixels))
-        for centre_bgr, count, sse in zip(centres, counts[order], sse_per_cluster, strict=True)
+        for centre_bgr, count, sse in zip(centres_bgr, sizes[order], sse_per_cluster, strict=True)
     ]
     return labels, summary
 
@@ -123,4 +164,5 @@ if "snakemake" in globals():
         seed=snakemake.params.seed,
         tol=snakemake.params.tol,
         max_iter=snakemake.params.max_iter,
+        color_space=snakemake.params.color_space,
     )

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from animate import gif_bytes, make_animation
 from annotate import LABEL_LEVELS, annotated_frame, label_masks, labelled, recoloured
 from atomic_write import write_bytes, write_json, write_png
 from cluster import NO_LABEL, cluster_photo, clustered
 from conftest import synthetic_photo, write_photo
-from make_gif import gif_bytes, make_gif
 from resize import resize_photo, resized
 
 
@@ -187,13 +187,13 @@ def test_gif_round_trip_is_exact():
         assert im.info["loop"] == 0 and im.info["duration"] == 750
 
 
-def test_make_gif_keeps_the_given_order(tmp_path):
+def test_make_animation_keeps_the_given_order(tmp_path):
     paths = []
     for value in (10, 200, 90):
         path = tmp_path / f"f{value}.png"
         write_png(path, np.full((8, 8, 3), value, np.uint8))
         paths.append(path)
-    make_gif(paths, tmp_path / "out.gif", duration_ms=300, loop=2)
+    make_animation(paths, tmp_path / "out.gif", duration_ms=300, loop=2)
     decoded = iio.imread(tmp_path / "out.gif", index=None)
     assert [int(f[0, 0, 0]) for f in decoded] == [10, 200, 90]
     with Image.open(tmp_path / "out.gif") as im:

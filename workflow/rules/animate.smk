@@ -2,7 +2,13 @@ rule gif:
     input:
         frames_of,
     output:
-        "results/{image}/{image}.gif",
+        report(
+            "results/{image}/{image}.gif",
+            caption="../report/animation.rst",
+            category="Photos",
+            subcategory="{image}",
+            labels={"photo": "{image}", "figure": "animated GIF"},
+        ),
     log:
         "logs/gif/{image}.log",
     conda:
@@ -11,4 +17,12 @@ rule gif:
         duration_ms=config["duration_ms"],
         loop=config["loop"],
     script:
-        "../../scripts/make_gif.py"
+        "../../scripts/animate.py"
+
+
+# The same step, as a lossless animated WebP (animation_formats: [gif, webp]).
+use rule gif as webp with:
+    output:
+        "results/{image}/{image}.webp",
+    log:
+        "logs/webp/{image}.log",

@@ -14,5 +14,6 @@ rule cluster:
         seed=config["seed"],
         tol=config["tol"],
         max_iter=config["max_iter"],
+        color_space=config["color_space"],
     script:
         "../../scripts/cluster.py"

@@ -144,6 +144,17 @@ def frames_of(wildcards):
     return expand("results/{image}/frames/k_{k}.png", image=wildcards.image, k=KS)
 
 
+def summaries_of(wildcards):
+    """Return the cluster summaries of one photo, in the order of ``ks``."""
+    return expand("results/{image}/clusters/k_{k}.json", image=wildcards.image, k=KS)
+
+
 def all_targets():
-    """Return every final output: one GIF per photo."""
-    return expand("results/{image}/{image}.gif", image=list(PHOTOS))
+    """Return every final output: per photo its animations, elbow plot, summary and contact sheet."""
+    per_photo = [f"results/{{image}}/{{image}}.{fmt}" for fmt in config["animation_formats"]]
+    per_photo += [
+        "results/{image}/elbow.png",
+        "results/{image}/summary.json",
+        "results/{image}/sheet.png",
+    ]
+    return expand(per_photo, image=list(PHOTOS))

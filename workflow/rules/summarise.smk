@@ -1,0 +1,40 @@
+rule elbow:
+    input:
+        summaries_of,
+    output:
+        plot=report(
+            "results/{image}/elbow.png",
+            caption="../report/elbow.rst",
+            category="Photos",
+            subcategory="{image}",
+            labels={"photo": "{image}", "figure": "elbow plot"},
+        ),
+        summary="results/{image}/summary.json",
+    log:
+        "logs/elbow/{image}.log",
+    conda:
+        "../envs/segment.yaml"
+    script:
+        "../../scripts/elbow.py"
+
+
+rule sheet:
+    input:
+        resized="results/{image}/resized.png",
+        frames=frames_of,
+    output:
+        report(
+            "results/{image}/sheet.png",
+            caption="../report/sheet.rst",
+            category="Photos",
+            subcategory="{image}",
+            labels={"photo": "{image}", "figure": "contact sheet"},
+        ),
+    log:
+        "logs/sheet/{image}.log",
+    conda:
+        "../envs/segment.yaml"
+    params:
+        ks=KS,
+    script:
+        "../../scripts/contact_sheet.py"

@@ -32,14 +32,8 @@ def finished(tmp_path_factory):
 
 def test_complete_run_makes_every_output(finished):
     root, result = finished
-    assert job_counts(result) == {
-        "resize": 2,
-        "cluster": 6,
-        "annotate": 6,
-        "gif": 2,
-        "all": 1,
-        "total": 17,
-    }
+    per_photo = {"resize": 2, "cluster": 6, "annotate": 6, "elbow": 2, "gif": 2, "sheet": 2}
+    assert job_counts(result) == per_photo | {"all": 1, "total": 21}
     for name in ("beach", "Forest"):
         folder = root / "results" / name
         assert (folder / "resized.png").is_file()
@@ -120,7 +114,7 @@ def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
         (again / "images" / photo.name).write_bytes(photo.read_bytes())
     run_snakemake(again, "--config", "ks=[3,1,2]")
     outputs = sorted(p.relative_to(root) for p in (root / "results").rglob("*") if p.is_file())
-    assert len(outputs) == 2 * (2 + 3 * 3)
+    assert len(outputs) == 2 * (5 + 3 * 3)
     for relative in outputs:
         assert (again / relative).read_bytes() == (root / relative).read_bytes(), relative
 
@@ -138,21 +132,27 @@ def test_one_frame_target_builds_only_what_it_needs(project):
     assert (project / "results/a/frames/k_2.png").read_bytes() == frame
 
 
+def per_photo(photos: int) -> dict[str, int]:
+    """Jobs that run once per photo whenever any of its frames changes, and the final target."""
+    return {"elbow": photos, "gif": photos, "sheet": photos, "all": 1}
+
+
 def test_incremental_runs_redo_only_what_changed(project):
     images = project / "images"
     write_photo(images / "a.png", seed=5)
     write_photo(images / "b.jpg", seed=6)
-    full = {"resize": 2, "cluster": 4, "annotate": 4, "gif": 2, "all": 1, "total": 13}
+    full = {"resize": 2, "cluster": 4, "annotate": 4, "elbow": 2, "gif": 2, "sheet": 2, "all": 1}
+    full["total"] = 17
     assert job_counts(run_snakemake(project, "--config", "ks=[1,2]")) == full
 
     # A new photo: only its own jobs (and the top-level target).
     write_photo(images / "c.webp", seed=7)
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2]"))
-    assert counts == {"resize": 1, "cluster": 2, "annotate": 2, "gif": 1, "all": 1, "total": 7}
+    assert counts == {"resize": 1, "cluster": 2, "annotate": 2} | per_photo(1) | {"total": 9}
 
-    # A new k: its cluster and annotate jobs for each photo, and every GIF.
+    # A new k: its cluster and annotate jobs for each photo, and every per-photo output.
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]"))
-    assert counts == {"cluster": 3, "annotate": 3, "gif": 3, "all": 1, "total": 10}
+    assert counts == {"cluster": 3, "annotate": 3} | per_photo(3) | {"total": 16}
 
     # Another GIF timing: only the GIFs.
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
@@ -164,11 +164,11 @@ def test_incremental_runs_redo_only_what_changed(project):
     kmeans = project / "scripts" / "kmeans.py"
     kmeans.write_text(kmeans.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
-    assert counts == {"cluster": 9, "annotate": 9, "gif": 3, "all": 1, "total": 22}
+    assert counts == {"cluster": 9, "annotate": 9} | per_photo(3) | {"total": 28}
 
     # Another max_size: everything from resize on.
     counts = job_counts(
         run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500", "max_size=20")
     )
-    assert counts == {"resize": 3, "cluster": 9, "annotate": 9, "gif": 3, "all": 1, "total": 25}
+    assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 31}
     assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20

@@ -124,8 +124,8 @@ def test_webp_is_lossless_and_animated():
         assert im.n_frames == 3 and im.info["loop"] == 0
         for index, frame in enumerate(frames):
             im.seek(index)
-            assert im.info["duration"] == 400
             np.testing.assert_array_equal(np.asarray(im.convert("RGB")), frame)
+            assert im.info["duration"] == 400  # known once the frame is decoded
 
 
 # The workflow: new outputs, options that rerun exactly what they affect, the report.

@@ -1,0 +1,35 @@
+"""Make docs/lab_vs_rgb.png: one photo segmented in RGB and in L*a*b*, side by side.
+
+Usage: python docs/lab_vs_rgb.py [photo] [k ...]   (default: images/coffee.png, k = 4 and 8)
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from annotate import annotated_frame
+from atomic_write import write_png
+from cluster import clustered
+from contact_sheet import contact_sheet
+from read_image import read_image
+from resize import resized
+
+
+def main() -> None:
+    photo = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "images" / "coffee.png"
+    ks = [int(k) for k in sys.argv[2:]] or [4, 8]
+    image = resized(read_image(photo, min_size=500), 500)
+    pictures = []
+    for k in ks:
+        for space in ("rgb", "lab"):
+            labels, summary = clustered(image, k, color_space=space)
+            frame = annotated_frame(labels, summary)
+            pictures.append((f"k={k}, {space.upper()}", frame))
+    sheet = contact_sheet(pictures, columns=2)
+    write_png(ROOT / "docs" / "lab_vs_rgb.png", sheet)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import cv2
 import imageio.v3 as iio
@@ -172,3 +173,26 @@ def test_incremental_runs_redo_only_what_changed(project):
     )
     assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 31}
     assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20
+
+
+def planned_resources(result) -> dict[str, set[int]]:
+    """Return {rule: {mem_mb, ...}} from a dry run's job listing."""
+    plan: dict[str, set[int]] = {}
+    for block in re.split(r"\n(?=rule |localrule )", output_of(result)):
+        rule = re.match(r"(?:local)?rule (\w+):", block)
+        memory = re.search(r"mem_mb=(\d+)", block)
+        if rule and memory:
+            plan.setdefault(rule.group(1), set()).add(int(memory.group(1)))
+    return plan
+
+
+def test_memory_requests_grow_with_photo_and_frame_size(project):
+    write_photo(project / "images" / "small.png", width=40, height=30)
+    noise = np.random.default_rng(0).integers(0, 256, (1500, 1500, 3), dtype=np.uint8)
+    write_photo(project / "images" / "large.png", noise)  # about 6.8 MB, incompressible
+    plan = planned_resources(run_snakemake(project, "-n", "--config", "ks=[2]"))
+    assert len(plan["resize"]) == 2 and max(plan["resize"]) >= min(plan["resize"]) + 60
+    assert plan["cluster"] == {200} and plan["annotate"] == {200}
+    bigger = planned_resources(run_snakemake(project, "-n", "--config", "ks=[2]", "max_size=2000"))
+    assert bigger["cluster"] == {100 + 2000**2 // 2500}
+    assert min(bigger["gif"]) > max(plan["gif"])

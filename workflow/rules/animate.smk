@@ -13,6 +13,10 @@ rule gif:
         "logs/gif/{image}.log",
     conda:
         "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=animation_mem_mb,
+        runtime=5,
     params:
         duration_ms=config["duration_ms"],
         loop=config["loop"],

@@ -8,5 +8,9 @@ rule annotate:
         "logs/annotate/{image}/k_{k}.log",
     conda:
         "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=frame_mem_mb,
+        runtime=frame_runtime,
     script:
         "../../scripts/annotate.py"

@@ -10,6 +10,10 @@ rule cluster:
         "logs/cluster/{image}/k_{k}.log",
     conda:
         "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=frame_mem_mb,
+        runtime=frame_runtime,
     params:
         seed=config["seed"],
         tol=config["tol"],

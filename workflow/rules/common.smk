@@ -144,6 +144,31 @@ def frames_of(wildcards):
     return expand("results/{image}/frames/k_{k}.png", image=wildcards.image, k=KS)
 
 
+# Resources: defaults measured on 500-pixel photos with room to spare, scaled with
+# what drives them. Cluster sites override them in their profile if they must.
+FRAME_PIXELS = config["max_size"] ** 2
+
+
+def photo_mem_mb(wildcards, input):
+    """Memory to decode one photo: a compressed file grows a few times when decoded."""
+    return 300 + 10 * int(input.size_mb)
+
+
+def frame_mem_mb(wildcards):
+    """Memory of a per-k job: about 150 bytes a pixel at most (a k = 50 fit of 500 px: 124 MB)."""
+    return 100 + FRAME_PIXELS // 2500
+
+
+def animation_mem_mb(wildcards):
+    """Memory of a per-photo job: every frame of the photo at once, as RGBA."""
+    return 200 + len(KS) * FRAME_PIXELS * 4 * 3 // 1_000_000
+
+
+def frame_runtime(wildcards):
+    """Minutes for a per-k job: seconds at 500 px, growing with the pixels."""
+    return 2 + FRAME_PIXELS // 250_000
+
+
 def summaries_of(wildcards):
     """Return the cluster summaries of one photo, in the order of ``ks``."""
     return expand("results/{image}/clusters/k_{k}.json", image=wildcards.image, k=KS)

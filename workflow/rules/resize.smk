@@ -7,6 +7,10 @@ rule resize:
         "logs/resize/{image}.log",
     conda:
         "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=photo_mem_mb,
+        runtime=5,
     params:
         max_size=config["max_size"],
         upscale=config["upscale"],

@@ -14,6 +14,10 @@ rule elbow:
         "logs/elbow/{image}.log",
     conda:
         "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=animation_mem_mb,
+        runtime=5,
     script:
         "../../scripts/elbow.py"
 
@@ -34,6 +38,10 @@ rule sheet:
         "logs/sheet/{image}.log",
     conda:
         "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=animation_mem_mb,
+        runtime=5,
     params:
         ks=KS,
     script:

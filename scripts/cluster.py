@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from atomic_write import write_json, write_png
-from kmeans import KMeans
+from kmeans import KMeans, distinct_rows
 from step import run_step
 
 NO_LABEL = 65535
@@ -25,17 +25,6 @@ def opaque_mask(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 4:
         return image[..., 3] >= OPAQUE_FROM
     return np.ones(image.shape[:2], dtype=bool)
-
-
-def distinct_colours(pixels: np.ndarray):
-    """Return (colours, inverse, counts) of (n, 3) uint8 ``pixels``: ``colours[inverse] == pixels``."""
-    codes = (
-        (pixels[:, 0].astype(np.int32) << 16) | (pixels[:, 1].astype(np.int32) << 8) | pixels[:, 2]
-    )
-    _, first, inverse, counts = np.unique(
-        codes, return_index=True, return_inverse=True, return_counts=True
-    )
-    return pixels[first], inverse.reshape(-1), counts
 
 
 # sRGB (D65) to CIE XYZ, and the D65 white point: the standard sRGB definitions.
@@ -52,7 +41,7 @@ _DELTA = 6 / 29
 
 
 def bgr_to_lab(colours: np.ndarray) -> np.ndarray:
-    """Return CIE L*a*b* (L in 0..100, D65) of (n, 3) 8-bit BGR ``colours``, as float64."""
+    """Return CIE L*a*b* (L in 0..100, D65) of (n, 3) BGR ``colours`` on the 8-bit scale, as float64."""
     c = colours[:, ::-1].astype(np.float64) / 255
     linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     t = linear @ _RGB_TO_XYZ.T / _WHITE
@@ -112,7 +101,7 @@ def clustered(
 
     kmeans = KMeans(k, seed=seed, tol=tol, max_iter=max_iter)
     if color_space == "lab":
-        colours, inverse, counts = distinct_colours(pixels)
+        colours, inverse, counts = distinct_rows(pixels)
         lab = bgr_to_lab(colours)
         model = kmeans.fit(lab, sample_weight=counts)
         points, raw_labels = lab[inverse], model.labels_[inverse]

@@ -29,7 +29,11 @@ def paletted(frame: np.ndarray) -> Image.Image:
     """
     rgb = frame[..., :3].reshape(-1, 3)
     opaque = frame[..., 3].reshape(-1) == 255 if frame.shape[-1] == 4 else np.ones(len(rgb), bool)
-    colours, indices = np.unique(rgb[opaque], axis=0, return_inverse=True)
+    visible = rgb[opaque].astype(np.int32)
+    # One integer per colour: np.unique on integers is far faster than on rows.
+    packed = (visible[:, 0] << 16) | (visible[:, 1] << 8) | visible[:, 2]
+    codes, indices = np.unique(packed, return_inverse=True)
+    colours = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=1).astype(np.uint8)
     limit = 256 if opaque.all() else 255
     if len(colours) > limit:
         raise ValueError(f"a frame has {len(colours)} colours; a GIF frame holds at most {limit}")

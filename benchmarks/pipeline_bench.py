@@ -607,7 +607,7 @@ def empty_job_seconds(workdir: Path, directive: str, jobs: int = 56) -> float:
 
 def markdown(results: dict, command: str) -> str:
     """Return the results as Markdown tables, with the command and the machine."""
-    ks = default_ks()
+    ks = results["ks"]
     lines = [
         "# Workflow benchmark: from one photo to thousands",
         "",
@@ -871,6 +871,7 @@ def main(argv=None) -> None:
         work = Path(tmp)
         global WORKFLOW_SOURCE
         WORKFLOW_SOURCE = workflow_copy(work / "snapshot", source=REPO)
+        results["ks"] = default_ks()
         results.update(measure_runs(args, work / "runs"))
         results["empty_jobs"] = {
             name: empty_job_seconds(work / f"empty{index}", directive)

@@ -175,14 +175,14 @@ def test_incremental_runs_redo_only_what_changed(project):
     assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20
 
 
-def planned_resources(result) -> dict[str, set[int]]:
-    """Return {rule: {mem_mb, ...}} from a dry run's job listing."""
+def planned_resources(result, resource="mem_mb") -> dict[str, set[int]]:
+    """Return {rule: {value of ``resource``, ...}} from a dry run's job listing."""
     plan: dict[str, set[int]] = {}
     for block in re.split(r"\n(?=rule |localrule )", output_of(result)):
         rule = re.match(r"(?:local)?rule (\w+):", block)
-        memory = re.search(r"mem_mb=(\d+)", block)
-        if rule and memory:
-            plan.setdefault(rule.group(1), set()).add(int(memory.group(1)))
+        value = re.search(rf"\b{resource}=(\d+)", block)
+        if rule and value:
+            plan.setdefault(rule.group(1), set()).add(int(value.group(1)))
     return plan
 
 
@@ -196,3 +196,16 @@ def test_memory_requests_grow_with_photo_and_frame_size(project):
     bigger = planned_resources(run_snakemake(project, "-n", "--config", "ks=[2]", "max_size=2000"))
     assert bigger["cluster"] == {100 + 2000**2 // 2500}
     assert min(bigger["gif"]) > max(plan["gif"])
+
+
+def test_runtime_requests_are_tight_at_500_px_and_grow_with_max_size(project):
+    write_photo(project / "images" / "small.png", width=40, height=30)
+    ks = "ks=[1,2,3,4,5,6,8,10,14,16,20,25,40,50]"
+    minutes = planned_resources(run_snakemake(project, "-n", "--config", ks), "runtime")
+    assert minutes == {rule: {1} for rule in ("resize", "cluster", "annotate")} | {
+        rule: {2} for rule in ("gif", "elbow", "sheet")
+    }
+    bigger = run_snakemake(project, "-n", "--config", ks, "max_size=2000")
+    bigger_minutes = planned_resources(bigger, "runtime")
+    assert bigger_minutes["cluster"] == bigger_minutes["annotate"] == {5}
+    assert bigger_minutes["gif"] == {1 + 14 * 2000**2 // 2_000_000}

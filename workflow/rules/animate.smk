@@ -16,7 +16,7 @@ rule gif:
     threads: 1
     resources:
         mem_mb=animation_mem_mb,
-        runtime=5,
+        runtime=animation_runtime,
     params:
         duration_ms=config["duration_ms"],
         loop=config["loop"],

@@ -164,9 +164,24 @@ def animation_mem_mb(wildcards):
     return 200 + len(KS) * FRAME_PIXELS * 4 * 3 // 1_000_000
 
 
+# Runtimes in minutes, the unit of `runtime`. At 500 px the longest job measured
+# (benchmarks/pipeline_results.md) took 1.2 s for a per-k rule and 4 s for a per-photo
+# one: a minute is ample there, and work grows with the pixels.
+
+
+def photo_runtime(wildcards, input):
+    """Minutes to decode and resize one photo: a large file takes longer to decode."""
+    return 1 + int(input.size_mb) // 100
+
+
 def frame_runtime(wildcards):
-    """Minutes for a per-k job: seconds at 500 px, growing with the pixels."""
-    return 2 + FRAME_PIXELS // 250_000
+    """Minutes for a per-k job (cluster, annotate)."""
+    return 1 + FRAME_PIXELS // 1_000_000
+
+
+def animation_runtime(wildcards):
+    """Minutes for a per-photo job over all frames (gif, webp, elbow, sheet)."""
+    return 1 + len(KS) * FRAME_PIXELS // 2_000_000
 
 
 def summaries_of(wildcards):

@@ -10,7 +10,7 @@ rule resize:
     threads: 1
     resources:
         mem_mb=photo_mem_mb,
-        runtime=5,
+        runtime=photo_runtime,
     params:
         max_size=config["max_size"],
         upscale=config["upscale"],

@@ -17,7 +17,7 @@ rule elbow:
     threads: 1
     resources:
         mem_mb=animation_mem_mb,
-        runtime=5,
+        runtime=animation_runtime,
     script:
         "../../scripts/elbow.py"
 
@@ -41,7 +41,7 @@ rule sheet:
     threads: 1
     resources:
         mem_mb=animation_mem_mb,
-        runtime=5,
+        runtime=animation_runtime,
     params:
         ks=KS,
     script:

@@ -7,6 +7,7 @@ too, with the same simulated cluster: it must make one submission per photo.
 """
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -23,11 +24,14 @@ RECORDS = "logs/cluster-generic"
 CLUSTER_GENERIC = ("--workflow-profile", "profiles/cluster-generic")
 
 
-def project_with_two_photos(root: Path) -> Path:
-    copy_workflow(root)
+def two_photos_in(root: Path) -> Path:
     write_photo(root / "images" / "beach.jpg", width=64, height=40, seed=1)
     write_photo(root / "images" / "forest.png", width=30, height=50, seed=2)
     return root
+
+
+def project_with_two_photos(root: Path) -> Path:
+    return two_photos_in(copy_workflow(root))
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
@@ -129,3 +133,30 @@ def test_slurm_profile_groups_each_photo_into_one_submission(local_run, tmp_path
     photos_per_job = sorted(sorted({Path(path).parts[1] for path in job["output"]}) for job in jobs)
     assert photos_per_job == [[name] for name in PHOTO_NAMES]
     assert files_under(root / "results") == files_under(local_run[0] / "results")
+
+
+def test_cluster_run_with_the_data_in_another_folder(local_run, tmp_path):
+    """`--directory` puts a run's data apart from the workflow's code, as on a cluster
+    where one installed workflow serves many projects: the jobs (and submit.sh, which
+    runs in the working directory) must write only there."""
+    code = copy_workflow(tmp_path / "code")
+    data = two_photos_in(tmp_path / "data")
+    shutil.copy2(code / "config.yaml", data / "config.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code_before = set(code.rglob("*"))
+
+    run_snakemake(
+        elsewhere,
+        *("--snakefile", str(code / "Snakefile"), "--directory", str(data)),
+        *("--workflow-profile", str(code / "profiles/cluster-generic")),
+        *("--config", KS),
+        profile=True,
+    )
+
+    assert files_under(data / "results") == files_under(local_run[0] / "results")
+    assert len(submissions(data)) == cluster_jobs_of(local_run[1]).total()
+    assert list(elsewhere.iterdir()) == []
+    # Python may cache the compiled step scripts next to them; nothing else appears.
+    new_in_code = {path for path in set(code.rglob("*")) - code_before}
+    assert all("__pycache__" in path.parts for path in new_in_code)

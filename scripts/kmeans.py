@@ -26,18 +26,25 @@ fixed point Lloyd's iterations reach from a given start:
    whose centres start them on the exact distinct colours (the "polish"):
    the final fixed point, labels and inertia all come from the exact data.
    The coarse levels only choose the start; they never replace the exact
-   solution.
+   solution.  On the coarse level, where one start costs mostly numpy call
+   overhead, the starts are computed side by side: the k-means++ seedings
+   in one batch (with the random draws a one-after-the-other seeding would
+   make) and their Lloyd runs stacked (``lloyd_starts``, each run stopping
+   on its own rule), giving bit for bit the results of separate runs.
 
-3. Bounds (``lloyd_hamerly`` with ``_LazyBounds``).  In the spirit of
-   Hamerly's and Elkan's algorithms, the triangle inequality proves for
-   most colours that their nearest centre has not changed, without
-   computing a distance: a colour is only looked at when the centres near
-   it have moved by more than its gap between nearest and second-nearest
-   centre, and then only against the few centres near its own.  The
-   bookkeeping is per cluster and by deadlines, so an iteration costs in
-   proportion to the colours near a moving cluster boundary.  Each level
-   starts from its parent level's labels, so no level begins with a full
-   pass over all colour-centre pairs.
+3. Bounds.  In the spirit of Hamerly's and Elkan's algorithms, the
+   triangle inequality proves for most colours that their nearest centre
+   has not changed, without computing a distance.  On the coarse level
+   (``lloyd_starts``) two bounds per point suffice.  On the finer levels
+   (``lloyd_hamerly`` with ``_LazyBounds``) a colour is only looked at when
+   the centres near it have moved by more than its gap between nearest and
+   second-nearest centre, and then only against the few centres near its
+   own.  The bookkeeping is per cluster and by deadlines, so an iteration
+   costs in proportion to the colours near a moving cluster boundary.  Each
+   level starts from its parent level's labels, and inherits their bounds:
+   a colour at distance r from its bin's point is within r of the point's
+   distance to every centre, so only the colours of bins near a boundary
+   are checked at the start of a level, not all of them.
 
 Reproducibility: one ``numpy.random.default_rng(seed)`` drives every random
 choice, and distances are summed one coordinate at a time instead of with a
@@ -249,23 +256,54 @@ def weighted_choice(cumulative, u):
     return np.minimum(idx, len(cumulative) - 1)
 
 
-def kmeans_plusplus(X, w, k, rng):
-    """Greedy k-means++ seeding weighted by ``w`` (rows with w > 0 only).
+def kmeans_plusplus(X, w, k, rng, n_starts=1):
+    """``n_starts`` greedy k-means++ seedings weighted by ``w`` (rows with
+    w > 0 only), as an array (n_starts, k, d).
 
     The first centre is a row drawn with probability proportional to its
     weight.  Each further centre is the best (lowest resulting inertia) of
     ``2 + int(log k)`` candidates, drawn with probability proportional to
-    weight times squared distance to the closest centre chosen so far."""
+    weight times squared distance to the closest centre chosen so far.
+
+    The starts are independent, but computed side by side: on a coarse
+    level one start costs mostly numpy call overhead, paid here once per
+    centre for all of them.  The random draws are made first, in the order
+    in which starts made one after the other would make them."""
     n_trials = 2 + int(np.log(k))
-    centers = np.empty((k, X.shape[1]))
-    centers[0] = X[weighted_choice(np.cumsum(w), rng.random())]
-    closest = squared_distances(X, centers[:1])[:, 0]
+    draws = rng.random((n_starts, 1 + (k - 1) * n_trials))
+    # Side by side in groups small enough to bound the (n, group, trials)
+    # temporaries.
+    group = max(1, KPP_BATCH_VALUES // (len(X) * n_trials))
+    return np.concatenate(
+        [
+            _kmeans_plusplus_batch(X, w, k, draws[lo : lo + group], n_trials)
+            for lo in range(0, n_starts, group)
+        ]
+    )
+
+
+# Bound on the (rows x starts x trials) distances kept by kmeans_plusplus.
+KPP_BATCH_VALUES = 1 << 20
+
+
+def _kmeans_plusplus_batch(X, w, k, draws, n_trials):
+    n_starts = len(draws)
+    starts = np.arange(n_starts)
+    centers = np.empty((n_starts, k, X.shape[1]))
+    first = weighted_choice(np.cumsum(w), draws[:, 0])
+    centers[:, 0] = X[first]
+    closest = squared_distances(X, X[first])  # (n, starts)
     for c in range(1, k):
-        candidates = weighted_choice(np.cumsum(w * closest), rng.random(n_trials))
-        trial = np.minimum(closest[:, None], squared_distances(X, X[candidates]))
-        best = int(np.argmin((w[:, None] * trial).sum(axis=0)))
-        closest = trial[:, best]
-        centers[c] = X[candidates[best]]
+        u = draws[:, 1 + (c - 1) * n_trials : 1 + c * n_trials]
+        cumulative = np.cumsum(w[:, None] * closest, axis=0)
+        candidates = np.stack(
+            [weighted_choice(cumulative[:, s], u[s]) for s in range(n_starts)]
+        )  # (starts, trials)
+        trial = squared_distances(X, X[candidates.ravel()]).reshape(len(X), n_starts, n_trials)
+        np.minimum(closest[:, :, None], trial, out=trial)
+        best = np.argmin((w[:, None, None] * trial).sum(axis=0), axis=1)
+        closest = trial[:, starts, best]
+        centers[:, c] = X[candidates[starts, best]]
     return centers
 
 
@@ -282,6 +320,9 @@ def random_rows(X, w, k, rng):
 
 # Neighbour centres listed per cluster (see _LazyBounds).
 LIST_LENGTH = 8
+# How far ahead the active list of _LazyBounds looks, in iterations at the
+# current largest centre move.
+HORIZON_ITERATIONS = 8.0
 # Below this many row-centre pairs, computing every distance is cheaper
 # than keeping bounds.
 ALL_DISTANCES_MAX = 400_000
@@ -414,10 +455,33 @@ class _LazyBounds:
         return cls(X, centers, np.argmin(squared_distances(X, centers), axis=1))
 
     @classmethod
-    def from_parents(cls, X, parent_of_row, parent_labels, centers):
+    def from_parents(cls, X, parent_of_row, parent_labels, centers, parent_points):
         """Bounds starting from the labels of parent points (the coarse
-        bins); the first check finds every row's nearest centre."""
-        return cls(X, centers, parent_labels[parent_of_row])
+        bins), whose labels are their nearest ``centers``.
+
+        Distances are computed for the parents only: a row at distance r
+        from its parent is within r of the parent's distance to every
+        centre.  A row whose parent is well inside its cluster (nearest
+        centre closer than the runner-up by more than 2 r, and within the
+        half-gap of its centre) thus inherits the parent's label with valid
+        bounds, and is not looked at until the centres have moved; the
+        other rows are checked at the first ``reassign``."""
+        labels = parent_labels[parent_of_row]
+        self = cls(X, centers, labels)
+        new, rival, d1, d2, d3, listed = self._check(parent_points, parent_labels, centers)
+        # Rounding of the distances is absorbed by slack.
+        r = distances_to_assigned(X, parent_points, parent_of_row) + self.slack
+        up = d1[parent_of_row] + r
+        gap_rival = d2[parent_of_row] - r - up
+        ok = (listed & (new == parent_labels))[parent_of_row]
+        ok &= (up < self.half_gap[labels] - self.slack) & (gap_rival > self.slack)
+        rows = np.flatnonzero(ok)
+        self.core[rows] = True
+        self.own[rows] = up[rows]
+        self.rival[rows] = rival[parent_of_row[rows]]
+        self.due_rival[rows] = gap_rival[rows]
+        self.due_rest[rows] = d3[parent_of_row[rows]] - r[rows] - up[rows]
+        return self
 
     def _update_half_gap(self, centers):
         """Half the distance from each centre to the nearest centre outside
@@ -443,7 +507,7 @@ class _LazyBounds:
         )
         if used > self.horizon:
             # Look a few iterations ahead at the current pace.
-            self.horizon = 8.0 * (shift.max() + self.slack)
+            self.horizon = HORIZON_ITERATIONS * (shift.max() + self.slack)
             self.clock_then, self.moved_then = self.clock.copy(), self.moved
             self.room_then = self.room.copy()
             self.active = np.flatnonzero(self._late(slice(None), self.horizon))
@@ -452,12 +516,37 @@ class _LazyBounds:
         """Mask of ``rows`` whose label could change before the clocks have
         advanced by ``ahead``."""
         labels = self.labels[rows]
-        late = self.due_rival[rows] <= self.travel[labels] + self.travel[self.rival[rows]] + ahead
         core = self.core[rows]
-        rest_clock = np.where(core, self.clock[labels], self.travel[labels] + self.moved)
+        travel = self.travel
+        late = self.due_rival[rows] <= travel.take(labels) + travel.take(self.rival[rows]) + ahead
+        # The clock of the third-nearest gap: clock[a] for core rows, else
+        # travel[a] + moved; one lookup in a table of both.
+        k = len(travel)
+        rest_clock = np.concatenate((travel + self.moved, self.clock)).take(labels + k * core)
         late |= self.due_rest[rows] <= rest_clock + ahead
-        late |= core & (self.own[rows] >= self.room[labels] - ahead)
+        late |= core & (self.own[rows] >= self.room.take(labels) - ahead)
         return late
+
+    def _check(self, x, old, centers):
+        """Nearest centre of rows x labelled ``old``, the runner-up, the
+        distances to the nearest three, and whether the row was within the
+        half-gap of its old centre (then only that centre's list was
+        searched, and the third distance is over the list only)."""
+        # Coordinates of the listed centres, (d, k, list length): the padding
+        # index k is a centre at infinity.
+        padded = np.vstack((centers, np.full((1, centers.shape[1]), np.inf)))
+        list_columns = np.ascontiguousarray(padded[self.lists].transpose(2, 0, 1))
+        new, rival, d1, d2, d3 = _nearest_three(x, list_columns, self.lists, old)
+        # Within its half-gap of its centre, a row's nearest centre is in the
+        # centre's list; other rows are checked against every centre.
+        moved_away = new != old
+        d_old = d1.copy()
+        d_old[moved_away] = distances_to_assigned(x[moved_away], centers, old[moved_away])
+        listed = d_old < self.half_gap[old] - self.slack
+        out = ~listed
+        if out.any():
+            new[out], rival[out], d1[out], d2[out], d3[out] = _nearest_three_of_all(x[out], centers)
+        return new, rival, d1, d2, d3, listed
 
     def reassign(self, centers):
         """Check the due rows.  ``slack`` absorbs rounding, so rows on exact
@@ -469,20 +558,7 @@ class _LazyBounds:
         if len(due) == 0:
             return due, due
         old = self.labels[due]
-        k = len(centers)
-        x = self.X[due]
-        padded = np.vstack((centers, np.full((1, centers.shape[1]), np.inf)))
-        new, rival, d1, d2, d3 = _nearest_three(x, padded, self.lists[old])
-        # Within its half-gap of its centre, a row's nearest centre is in the
-        # centre's list; other rows are checked against every centre.
-        moved_away = new != old
-        d_old = d1.copy()
-        d_old[moved_away] = distances_to_assigned(x[moved_away], centers, old[moved_away])
-        listed = d_old < self.half_gap[old] - self.slack
-        out = ~listed
-        if out.any():
-            every = np.broadcast_to(np.arange(k), (int(out.sum()), k))
-            new[out], rival[out], d1[out], d2[out], d3[out] = _nearest_three(x[out], padded, every)
+        new, rival, d1, d2, d3, listed = self._check(self.X[due], old, centers)
         changed = new != old
         # A row that changed cluster was checked against the old cluster's
         # list only: check it again at the next iteration.
@@ -504,45 +580,83 @@ class _LazyBounds:
         self.active = np.union1d(self.active, rows)
 
 
-def _nearest_three(x, centers, lists):
-    """For each row of x, among the centres in its row of ``lists``: the
-    nearest (the first in index order on ties, as np.argmin over all
-    centres), the runner-up, and the distances to the nearest three
-    (inf where the list is shorter)."""
-    columns = centers.T
-    # Coordinate by coordinate, in the order of squared_distances, so that
-    # equal distances round equally.
-    d = columns[0][lists] - x[:, :1]
-    d *= d
+def squared_distances_gathered(x, columns, group):
+    """(len(x), m) squared distances from each row x[i] to the m centres of
+    its own set ``group[i]``; ``columns[j]`` holds coordinate j of every
+    set, one contiguous row of m values per set.
+
+    Coordinate by coordinate, in the order of ``squared_distances``, so
+    that equal distances round equally; a whole set is gathered at a time."""
+    D = columns[0].take(group, axis=0)
+    D -= x[:, :1]
+    D *= D
     for j in range(1, x.shape[1]):
-        t = columns[j][lists] - x[:, j : j + 1]
-        t *= t
-        d += t
-    idx = np.arange(len(x))
-    pos = np.argmin(d, axis=1)
-    nearest = lists[idx, pos]
-    d1 = d[idx, pos]
-    d[idx, pos] = np.inf
-    pos = np.argmin(d, axis=1)
-    rival = np.where(np.isfinite(d[idx, pos]), lists[idx, pos], nearest)
-    d2 = d[idx, pos]
-    d[idx, pos] = np.inf
-    d3 = d.min(axis=1)
+        T = columns[j].take(group, axis=0)
+        T -= x[:, j : j + 1]
+        T *= T
+        D += T
+    return D
+
+
+def _nearest_three(x, list_columns, lists, group):
+    """For each row of x, among the centres listed for its ``group`` (the
+    row ``lists[group]``, whose coordinates are ``list_columns[:, group]``):
+    the nearest (the first in index order on ties, as np.argmin over all
+    centres), the runner-up, and the distances to the nearest three (inf
+    where the list is shorter)."""
+    d = squared_distances_gathered(x, list_columns, group)
+    first = group * lists.shape[1]
+    pos1, pos2, d1, d2, d3 = _three_smallest(d)
+    flat = lists.ravel()
+    nearest = flat[first + pos1]
+    rival = np.where(np.isfinite(d2), flat[first + pos2], nearest)
     return nearest, rival, np.sqrt(d1), np.sqrt(d2), np.sqrt(d3)
 
 
+def _nearest_three_of_all(x, centers):
+    """``_nearest_three`` against every centre."""
+    pos1, pos2, d1, d2, d3 = _three_smallest(squared_distances(x, centers))
+    rival = np.where(np.isfinite(d2), pos2, pos1)
+    return pos1, rival, np.sqrt(d1), np.sqrt(d2), np.sqrt(d3)
+
+
+def _three_smallest(d):
+    """Per row of d (destroyed): the columns of the smallest and the second
+    smallest (first on ties) and the three smallest values."""
+    idx = np.arange(len(d))
+    pos1 = np.argmin(d, axis=1)
+    d1 = d[idx, pos1]
+    d[idx, pos1] = np.inf
+    pos2 = np.argmin(d, axis=1)
+    d2 = d[idx, pos2]
+    d[idx, pos2] = np.inf
+    return pos1, pos2, d1, d2, d.min(axis=1)
+
+
 def reseed_empty_clusters(X, centers, bounds, sums):
-    """Give every empty cluster the row farthest from its own centre.
+    """Give every empty cluster the row farthest from its own centre (see
+    ``rows_for_empty_clusters``)."""
+    labels = bounds.labels
+    taken, empty = rows_for_empty_clusters(
+        distances_to_assigned(X, centers, labels), labels, sums.counts
+    )
+    old = labels[taken]
+    labels[taken] = empty
+    sums.move(taken, old, empty, labels)
+    bounds.force_check(taken)
+
+
+def rows_for_empty_clusters(dist, labels, counts):
+    """Rows to move into the empty clusters, and the cluster each goes to:
+    for every empty cluster the row farthest from its own centre (``dist``).
 
     Rows are only taken from clusters that keep at least one row, so no new
     cluster empties.  There are always enough: the caller guarantees more
     distinct rows than clusters, and a cluster of c distinct rows has at
     least c - 1 of them away from its centre.  Deterministic: ties in
     distance go to the lower row index."""
-    labels = bounds.labels
-    empty = np.flatnonzero(sums.counts == 0)
-    dist = distances_to_assigned(X, centers, labels)
-    counts = sums.counts.copy()
+    empty = np.flatnonzero(counts == 0)
+    counts = counts.copy()
     taken = []
     for i in np.argsort(-dist, kind="stable"):
         if len(taken) == len(empty):
@@ -552,10 +666,236 @@ def reseed_empty_clusters(X, centers, bounds, sums):
             counts[labels[i]] -= 1
             taken.append(i)
     taken = np.asarray(taken, dtype=np.intp)
-    old = labels[taken]
-    labels[taken] = empty[: len(taken)]
-    sums.move(taken, old, labels[taken], labels)
-    bounds.force_check(taken)
+    return taken, empty[: len(taken)]
+
+
+def lloyd_starts(X, w, starts, tol, max_iter):
+    """Lloyd's iterations from each of several starts on the same rows X
+    (weights w > 0), run side by side.  Returns one ``(centers, labels,
+    n_iter)`` per start, as ``lloyd_hamerly`` would for it alone: each run
+    stops on its own when every centre moved less than ``tol`` or no label
+    changed, and is then dropped from the batch.
+
+    The coarse levels are small (a few thousand points), so one run costs
+    mostly numpy call overhead per iteration; stacking the runs pays that
+    overhead once for all of them.  The assignment keeps Hamerly's two
+    bounds per row: an upper bound on the distance to its centre, grown by
+    that centre's moves, and a lower bound on the distance to every other
+    centre, shrunk by the largest move among the others.  A row whose upper
+    bound is below its lower bound, or below half the distance from its
+    centre to the nearest other centre, keeps its centre; only the other
+    rows have distances computed (``_nearest_two_listed``), one coordinate
+    at a time as in ``squared_distances``.  The labels are therefore the
+    exact nearest centres, ties going to the lowest index, and every run is
+    bit for bit the one ``lloyd_hamerly`` would make."""
+    n, d = X.shape
+    k = starts[0].shape[0]
+    slack = 1e-9 * (1.0 + float(np.abs(X).max()))
+    centers = np.array(starts, dtype=np.float64)  # (runs, k, d)
+    first = [_nearest_two(X, c) for c in centers]
+    labels, upper, lower = (np.array(a) for a in zip(*first, strict=True))
+    live = np.arange(len(starts))  # which start each row of the stacks is
+    results = [None] * len(starts)
+    table, counts = _stacked_sums(X, w, labels, k)
+    n_iter = 0
+    while True:
+        n_iter += 1
+        for r in np.flatnonzero(counts.min(axis=1) == 0):
+            dist = distances_to_assigned(X, centers[r], labels[r])
+            taken, empty = rows_for_empty_clusters(dist, labels[r], counts[r])
+            old = labels[r, taken]
+            labels[r, taken] = empty
+            # Their lower bounds do not cover their old centre.
+            upper[r, taken], lower[r, taken] = np.inf, -np.inf
+            _move_rows(X, w, table, counts, np.full(len(taken), r), taken, old, empty)
+        new_centers = table[:, :, 1:] / table[:, :, :1]
+        shift = np.sqrt(squared_norms(new_centers - centers))  # (runs, k)
+        centers = new_centers
+        # Bounds follow the moves: the own centre moved by its shift, every
+        # other centre by at most the largest shift among the others.
+        runs = np.arange(len(live))
+        flat_labels = labels + (k * runs)[:, None]  # indices into (runs, k).ravel()
+        upper += shift.take(flat_labels)
+        top = np.argmax(shift, axis=1)
+        others = np.repeat(shift.max(axis=1)[:, None], k, axis=1)
+        second = shift.copy()
+        second[runs, top] = 0.0
+        others[runs, top] = second.max(axis=1)
+        lower -= others.take(flat_labels)
+        # Reassign the rows the bounds do not settle.
+        gaps = squared_distances_stacked(centers, centers)
+        gaps[:, np.arange(k), np.arange(k)] = np.inf
+        half_gap = 0.5 * np.sqrt(gaps.min(axis=2))
+        bound = np.maximum(lower, half_gap.take(flat_labels)) - slack
+        # Flat indices into the (runs, n) stacks, and their run and row.
+        at = np.flatnonzero(upper >= bound)
+        own = flat_labels.take(at)
+        run = at // n
+        row = at - run * n
+        flat_upper = upper.reshape(-1)
+        flat_upper[at] = np.sqrt(squared_norms(X[row] - centers.reshape(-1, d)[own]))
+        unsure = flat_upper[at] >= bound.take(at)
+        at, run, row, own = at[unsure], run[unsure], row[unsure], own[unsure]
+        if k > 2 * (LIST_LENGTH + 1):
+            new, d1, d2 = _nearest_two_listed(
+                X, centers, gaps, run, row, own, flat_upper[at], slack
+            )
+        else:
+            new, d1, d2 = _nearest_two_stacked(X, centers, run, row)
+        moved = new != own - k * run
+        run_moved, row_moved, new_moved = run[moved], row[moved], new[moved]
+        old_moved = own[moved] - k * run_moved
+        labels.reshape(-1)[at], flat_upper[at], lower.reshape(-1)[at] = new, d1, d2
+        n_moved = np.bincount(run_moved, minlength=len(live))
+        done = (n_moved == 0) | (shift.max(axis=1) < tol)
+        if n_iter >= max_iter:
+            done[:] = True
+        # The cluster sums, as _ClusterSums updates them: recomputed when
+        # many rows moved, else updated for the rows that moved.
+        recompute = n_moved > n // 8
+        for r in np.flatnonzero(recompute & ~done):
+            t, c = _stacked_sums(X, w, labels[r : r + 1], k)
+            table[r], counts[r] = t[0], c[0]
+        update = ~recompute[run_moved]
+        if update.any():
+            _move_rows(
+                X,
+                w,
+                table,
+                counts,
+                run_moved[update],
+                row_moved[update],
+                old_moved[update],
+                new_moved[update],
+            )
+        for r in np.flatnonzero(done):
+            results[live[r]] = (centers[r], labels[r], n_iter)
+        if done.all():
+            return results
+        keep = ~done
+        live, centers, labels = live[keep], centers[keep], labels[keep]
+        upper, lower, table, counts = upper[keep], lower[keep], table[keep], counts[keep]
+
+
+def _move_rows(X, w, table, counts, run, row, old, new):
+    """Update stacked cluster sums (see ``_stacked_sums``) for rows moved
+    from cluster ``old`` to ``new`` of their run, as ``_ClusterSums.move``."""
+    values = np.empty((len(row), table.shape[2]))
+    values[:, 0] = w[row]
+    np.multiply(values[:, :1], X[row], out=values[:, 1:])
+    np.add.at(table, (run, new), values)
+    np.subtract.at(table, (run, old), values)
+    np.add.at(counts, (run, new), 1)
+    np.subtract.at(counts, (run, old), 1)
+    # A cluster that lost all its rows must be exactly empty, not hold the
+    # rounding residue of the subtractions.
+    table[counts == 0] = 0.0
+
+
+def _stacked_sums(X, w, labels, k):
+    """Per run and cluster: weight and weighted coordinate sums (runs, k,
+    d + 1), and member counts (runs, k), for stacked labels (runs, n)."""
+    runs = len(labels)
+    flat = (labels + k * np.arange(runs)[:, None]).ravel()
+    table = np.empty((runs * k, X.shape[1] + 1))
+    table[:, 0] = np.bincount(flat, weights=np.tile(w, runs), minlength=runs * k)
+    for j in range(X.shape[1]):
+        table[:, j + 1] = np.bincount(flat, weights=np.tile(w * X[:, j], runs), minlength=runs * k)
+    counts = np.bincount(flat, minlength=runs * k).reshape(runs, k)
+    return table.reshape(runs, k, -1), counts
+
+
+def squared_distances_stacked(A, B):
+    """(runs, p, q) squared distances between the rows of A (runs, p, d)
+    and B (runs, q, d), summed one coordinate at a time."""
+    D = A[:, :, None, 0] - B[:, None, :, 0]
+    D *= D
+    for j in range(1, A.shape[2]):
+        T = A[:, :, None, j] - B[:, None, :, j]
+        T *= T
+        D += T
+    return D
+
+
+def _nearest_two(x, centers):
+    """Nearest centre (the first on ties, as np.argmin) of each row of x,
+    and the distances to the nearest and the second-nearest."""
+    nearest, d1, d2 = _two_smallest(squared_distances(x, centers))
+    return nearest, np.sqrt(d1), np.sqrt(d2)
+
+
+def _two_smallest(d):
+    """Per row of d (destroyed): the column of the smallest value (the
+    first on ties, as np.argmin), the smallest and the second smallest."""
+    idx = np.arange(len(d))
+    pos = np.argmin(d, axis=1)
+    d1 = d[idx, pos]
+    d[idx, pos] = np.inf
+    return pos, d1, d.min(axis=1)
+
+
+# Row-centre pairs per chunk of _nearest_two_stacked (bounds its memory).
+CHUNK_PAIRS = 1 << 18
+
+
+def _nearest_two_listed(X, centers, gaps, run, row, own, dist_own, slack):
+    """``_nearest_two_stacked`` (with a lower bound as second distance)
+    using the triangle inequality: a row at distance u from its centre a is
+    farther than u from every centre c with |c_a - c| > 2 u.  So when u is
+    below half the distance from a to its (LIST_LENGTH + 1)-th nearest
+    centre, only a and its LIST_LENGTH nearest centres can be the nearest,
+    and every other centre is at least that distance minus u away.
+
+    ``gaps`` (runs, k, k): squared distances between centres, inf on the
+    diagonal; ``own``: flat index run * k + a; ``dist_own``: exact distance
+    to the own centre."""
+    runs, k, d = centers.shape
+    length = LIST_LENGTH
+    nearest_first = np.argpartition(gaps, length, axis=2)
+    reach = np.sqrt(np.take_along_axis(gaps, nearest_first[:, :, length : length + 1], axis=2))
+    reach = reach.reshape(-1)  # (runs * k,)
+    near = dist_own < 0.5 * reach.take(own) - slack
+    nearest = np.empty(len(row), dtype=np.intp)
+    d1, d2 = np.empty(len(row)), np.empty(len(row))
+    far = ~near
+    if far.any():
+        nearest[far], d1[far], d2[far] = _nearest_two_stacked(X, centers, run[far], row[far])
+    if near.any():
+        # Each centre with its neighbours, in index order (ties resolve as
+        # np.argmin over every centre would).
+        lists = np.concatenate(
+            (np.broadcast_to(np.arange(k)[:, None], (runs, k, 1)), nearest_first[:, :, :length]),
+            axis=2,
+        )
+        lists.sort(axis=2)
+        lists = lists.reshape(runs * k, length + 1)
+        flat_lists = lists + (k * (np.arange(runs * k) // k))[:, None]
+        columns = np.ascontiguousarray(centers.reshape(-1, d)[flat_lists].transpose(2, 0, 1))
+        group = own[near]
+        pos, near_d1, near_d2 = _two_smallest(
+            squared_distances_gathered(X[row[near]], columns, group)
+        )
+        nearest[near] = lists.reshape(-1)[group * (length + 1) + pos]
+        d1[near] = np.sqrt(near_d1)
+        others = reach.take(group) - dist_own[near]
+        d2[near] = np.minimum(np.sqrt(near_d2), others)
+    return nearest, d1, d2
+
+
+def _nearest_two_stacked(X, centers, run, row):
+    """``_nearest_two`` of the rows ``X[row]`` against ``centers[run]``,
+    with the same rounding as ``squared_distances``."""
+    k = centers.shape[1]
+    # Coordinate j of every centre, one contiguous row of k values per run.
+    columns = np.ascontiguousarray(centers.transpose(2, 0, 1))
+    nearest = np.empty(len(row), dtype=np.intp)
+    d1, d2 = np.empty(len(row)), np.empty(len(row))
+    step = max(1, CHUNK_PAIRS // k)
+    for lo in range(0, len(row), step):
+        chunk = slice(lo, lo + step)
+        D = squared_distances_gathered(X[row[chunk]], columns, run[chunk])
+        nearest[chunk], d1[chunk], d2[chunk] = _two_smallest(D)
+    return nearest, np.sqrt(d1), np.sqrt(d2)
 
 
 def lloyd_hamerly(X, w, centers, tol, max_iter, bounds=None):
@@ -733,9 +1073,8 @@ default="k-means++"
         tol = max(self.tol, COARSE_TOL_PER_BIN_WIDTH * width)
         best = None
         n_init = DEFAULT_N_INIT if self.n_init is None else self.n_init
-        for _ in range(n_init):
-            start = kmeans_plusplus(points, point_w, k, rng)
-            centers, labels, n_iter = lloyd_hamerly(points, point_w, start, tol, self.max_iter)
+        starts = kmeans_plusplus(points, point_w, k, rng, n_init)
+        for centers, labels, n_iter in lloyd_starts(points, point_w, starts, tol, self.max_iter):
             inertia = weighted_inertia(points, point_w, centers, labels)
             if best is None or inertia < best[0]:
                 best = (inertia, centers, labels, n_iter)
@@ -751,7 +1090,7 @@ default="k-means++"
             finer.append((parent, means, bin_w, width))
         finer.append((levels[-1][0], rows, w, 0.0))
         for parent, fine_points, fine_w, width in finer:
-            bounds = _LazyBounds.from_parents(fine_points, parent, labels, centers)
+            bounds = _LazyBounds.from_parents(fine_points, parent, labels, centers, points)
             tol = max(self.tol, COARSE_TOL_PER_BIN_WIDTH * width)
             centers, labels, n_iter = lloyd_hamerly(
                 fine_points, fine_w, centers, tol, self.max_iter, bounds=bounds

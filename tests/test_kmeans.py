@@ -117,6 +117,74 @@ def test_bounds_skip_nothing_that_matters(chelsea_pixels):
     np.testing.assert_allclose(model.cluster_centers_, means, atol=1e-9)
 
 
+@pytest.fixture(scope="module")
+def chelsea_levels(chelsea_pixels):
+    """Distinct colours of the small chelsea, their weights, and the coarse
+    levels (32-step bins, then 64-step bins)."""
+    rows, _, counts = kmeans.distinct_rows(chelsea_pixels)
+    w = counts.astype(np.float64)
+    return rows, w, kmeans.coarse_levels(rows, w, True, 5)
+
+
+@pytest.mark.parametrize("k", [5, 25])
+def test_starts_side_by_side_equal_separate_runs(chelsea_levels, k):
+    """lloyd_starts gives, bit for bit, what lloyd_hamerly gives for each start
+    alone (k = 25 also takes the neighbour-list path), including a start with
+    duplicate centres, whose empty cluster is reseeded, and runs that stop at
+    different iterations."""
+    _, means, bin_w, _ = chelsea_levels[2][0]
+    rng = np.random.default_rng(k)
+    starts = list(kmeans.kmeans_plusplus(means, bin_w, k, rng, 4))
+    starts[2] = starts[2].copy()
+    starts[2][1] = starts[2][0]  # cluster 1 starts empty
+    together = kmeans.lloyd_starts(means, bin_w, starts, 0.01, 500)
+    alone = [kmeans.lloyd_hamerly(means, bin_w, start, 0.01, 500) for start in starts]
+    assert len({n_iter for _, _, n_iter in alone}) > 1
+    for (c1, l1, n1), (c2, l2, n2) in zip(together, alone, strict=True):
+        assert c1.tobytes() == c2.tobytes()
+        np.testing.assert_array_equal(l1, l2)
+        assert n1 == n2
+    capped = kmeans.lloyd_starts(means, bin_w, starts, 0.01, 3)
+    for (c1, _, n1), (c2, _, _) in zip(capped, alone, strict=True):
+        assert n1 == 3 and c1.tobytes() != c2.tobytes()
+
+
+def test_kmeans_plusplus_batch_equals_one_after_the_other(chelsea_levels, monkeypatch):
+    """The batched seeding makes the starts that separate seedings, drawing
+    from the same generator one after the other, would make, whatever the
+    batch size."""
+    _, means, bin_w, _ = chelsea_levels[2][0]
+    rng = np.random.default_rng(7)
+    separate = np.concatenate([kmeans.kmeans_plusplus(means, bin_w, 9, rng) for _ in range(5)])
+    batched = kmeans.kmeans_plusplus(means, bin_w, 9, np.random.default_rng(7), 5)
+    assert batched.tobytes() == separate.tobytes()
+    monkeypatch.setattr(kmeans, "KPP_BATCH_VALUES", 2 * len(means) * (2 + int(np.log(9))))
+    grouped = kmeans.kmeans_plusplus(means, bin_w, 9, np.random.default_rng(7), 5)
+    assert grouped.tobytes() == separate.tobytes()
+
+
+@pytest.mark.parametrize("k", [3, 12])
+def test_bounds_inherited_from_parents_are_exact(chelsea_levels, k):
+    """A level started with bounds inherited from its parent bins reaches the
+    same fixed point, bit for bit, as one started from all the distances, and
+    most rows were actually spared the first check."""
+    rows, w, levels = chelsea_levels
+    bin_of_row, means, bin_w, _ = levels[-1]
+    start = kmeans.kmeans_plusplus(means, bin_w, k, np.random.default_rng(1))[0]
+    centers, labels, _ = kmeans.lloyd_hamerly(means, bin_w, start, 0.1, 500)
+    inherited = kmeans._LazyBounds.from_parents(rows, bin_of_row, labels, centers, means)
+    spared = inherited.due_rival > -np.inf
+    assert spared.mean() > 0.5
+    nearest = np.argmin(kmeans.squared_distances(rows, centers), axis=1)
+    np.testing.assert_array_equal(inherited.labels[spared], nearest[spared])
+    scratch = kmeans._LazyBounds.from_scratch(rows, centers)
+    a = kmeans.lloyd_hamerly(rows, w, centers, 0.0, 500, bounds=inherited)
+    b = kmeans.lloyd_hamerly(rows, w, centers, 0.0, 500, bounds=scratch)
+    assert a[0].tobytes() == b[0].tobytes()
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[2] == b[2]
+
+
 def test_distinct_rows_of_packed_uint8_and_floats():
     X = np.array([[3, 2, 1], [0, 0, 0], [3, 2, 1], [255, 255, 255], [0, 0, 0]], np.uint8)
     for data in (X, X.astype(np.float64), X[:, :2]):

@@ -155,7 +155,7 @@ def photo_mem_mb(wildcards, input):
 
 
 def frame_mem_mb(wildcards):
-    """Memory of a per-k job: at most about 150 bytes a pixel, with room (at 500 px: 200 MB, 88 measured)."""
+    """Memory of a per-k job, with room: 200 MB at 500 px, where 88 MB was measured."""
     return 100 + FRAME_PIXELS // 2500
 
 

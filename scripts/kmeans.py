@@ -416,7 +416,17 @@ class _LazyBounds:
     rows are never checked again.  Rows whose deadlines are far are left out
     of the ``active`` list, rebuilt only when a clock has advanced by more
     than ``horizon``: an iteration costs in proportion to the rows near a
-    moving boundary, not to all rows."""
+    moving boundary, not to all rows.
+
+    Each row's deadlines are kept as indices into small per-cluster tables
+    (``ROW_STATE``): ``pair = a * k + b`` and ``rest_at = a`` (outlier) or
+    ``a + k`` (core row).  Deciding whether a row is due is then three
+    lookups in tables of k or k * k values, not gathers of its labels.  The
+    active rows keep a contiguous copy of their state (``active_state``),
+    so an iteration reads only their own entries."""
+
+    # Per-row arrays that decide when a row is due (see ``_late``).
+    ROW_STATE = ("pair", "rest_at", "own", "due_rival", "due_rest")
 
     def __init__(self, X, centers, labels):
         self.X = X
@@ -434,17 +444,23 @@ class _LazyBounds:
         # index k: a centre at infinity.
         order = np.argsort(self.outside, axis=1, kind="stable")[:, : length + 1]
         self.lists = np.where(np.take_along_axis(listed, order, axis=1), order, k)
+        self.place = np.argmax(self.lists == np.arange(k)[:, None], axis=1)  # of a in its list
+        # The centres and, at index k, the centre at infinity.
+        self.padded = np.full((k + 1, X.shape[1]), np.inf)
         self.travel = np.zeros(k)
         self.clock = np.zeros(k)
         self.moved = 0.0
         self.labels = labels
-        self.core = np.zeros(n, dtype=bool)
+        self.pair = labels * (k + 1)  # runner-up: the own centre
+        self.rest_at = labels.copy()  # no core rows yet
         self.own = np.full(n, -np.inf)
-        self.rival = labels.copy()
         self.due_rival = np.full(n, -np.inf)  # every row is checked first
         self.due_rest = np.full(n, -np.inf)
         self._update_half_gap(centers)
+        # Every row is active: the state of the active rows is the state of
+        # all rows (views, so that from_parents may still change it).
         self.active = np.arange(n)
+        self.active_state = self._state(slice(None))
         self.horizon = -np.inf  # rebuild the active list at the first move
         self.clock_then, self.moved_then = self.clock.copy(), 0.0
         self.room_then = self.room.copy()
@@ -476,9 +492,10 @@ class _LazyBounds:
         ok = (listed & (new == parent_labels))[parent_of_row]
         ok &= (up < self.half_gap[labels] - self.slack) & (gap_rival > self.slack)
         rows = np.flatnonzero(ok)
-        self.core[rows] = True
+        k = len(centers)
+        self.rest_at[rows] = labels[rows] + k  # core rows
         self.own[rows] = up[rows]
-        self.rival[rows] = rival[parent_of_row[rows]]
+        self.pair[rows] = labels[rows] * k + rival[parent_of_row[rows]]
         self.due_rival[rows] = gap_rival[rows]
         self.due_rest[rows] = d3[parent_of_row[rows]] - r[rows] - up[rows]
         return self
@@ -510,21 +527,33 @@ class _LazyBounds:
             self.horizon = HORIZON_ITERATIONS * (shift.max() + self.slack)
             self.clock_then, self.moved_then = self.clock.copy(), self.moved
             self.room_then = self.room.copy()
-            self.active = np.flatnonzero(self._late(slice(None), self.horizon))
+            self._set_active(np.flatnonzero(self._late(self._state(slice(None)), self.horizon)))
 
-    def _late(self, rows, ahead):
-        """Mask of ``rows`` whose label could change before the clocks have
-        advanced by ``ahead``."""
-        labels = self.labels[rows]
-        core = self.core[rows]
+    def _state(self, rows):
+        """The ``ROW_STATE`` arrays of ``rows``, in that order."""
+        return tuple(getattr(self, name)[rows] for name in self.ROW_STATE)
+
+    def _set_active(self, rows):
+        """Make ``rows`` (sorted) the active list, with a copy of their state."""
+        self.active = rows
+        self.active_state = self._state(rows)
+
+    def _late(self, state, ahead):
+        """Mask of the rows of ``state`` (``_state``) whose label could
+        change before the clocks have advanced by ``ahead``."""
+        pair, rest_at, own, due_rival, due_rest = state
         travel = self.travel
-        late = self.due_rival[rows] <= travel.take(labels) + travel.take(self.rival[rows]) + ahead
+        # Each table adds ``ahead`` to k or k * k values, once: the same
+        # sums as adding it to every row's lookup.
+        late = due_rival <= (np.add.outer(travel, travel) + ahead).take(pair)
         # The clock of the third-nearest gap: clock[a] for core rows, else
-        # travel[a] + moved; one lookup in a table of both.
-        k = len(travel)
-        rest_clock = np.concatenate((travel + self.moved, self.clock)).take(labels + k * core)
-        late |= self.due_rest[rows] <= rest_clock + ahead
-        late |= core & (self.own[rows] >= self.room.take(labels) - ahead)
+        # travel[a] + moved.
+        rest_clock = np.concatenate((travel + self.moved, self.clock)) + ahead
+        late |= due_rest <= rest_clock.take(rest_at)
+        # Core rows must stay within the room of their centre; outliers have
+        # no such deadline (infinite room).
+        room = np.concatenate((np.full(len(travel), np.inf), self.room)) - ahead
+        late |= own >= room.take(rest_at)
         return late
 
     def _check(self, x, old, centers):
@@ -532,16 +561,13 @@ class _LazyBounds:
         distances to the nearest three, and whether the row was within the
         half-gap of its old centre (then only that centre's list was
         searched, and the third distance is over the list only)."""
-        # Coordinates of the listed centres, (d, k, list length): the padding
-        # index k is a centre at infinity.
-        padded = np.vstack((centers, np.full((1, centers.shape[1]), np.inf)))
-        list_columns = np.ascontiguousarray(padded[self.lists].transpose(2, 0, 1))
-        new, rival, d1, d2, d3 = _nearest_three(x, list_columns, self.lists, old)
-        # Within its half-gap of its centre, a row's nearest centre is in the
+        # Coordinates of the listed centres, (d, list length, k).
+        self.padded[:-1] = centers
+        list_columns = np.ascontiguousarray(self.padded[self.lists].transpose(2, 1, 0))
+        new, rival, d1, d2, d3, d_old = _nearest_three(x, list_columns, self.lists, old, self.place)
+        # Within its half-gap of its centre (d_old: the distance to it, as
+        # distances_to_assigned rounds it), a row's nearest centre is in the
         # centre's list; other rows are checked against every centre.
-        moved_away = new != old
-        d_old = d1.copy()
-        d_old[moved_away] = distances_to_assigned(x[moved_away], centers, old[moved_away])
         listed = d_old < self.half_gap[old] - self.slack
         out = ~listed
         if out.any():
@@ -553,8 +579,8 @@ class _LazyBounds:
         ties are always checked, and resolved as np.argmin would (lowest
         index).  Returns ``(rows, old_labels)`` of the rows that changed
         cluster."""
-        active = self.active
-        due = active[self._late(active, self.slack)]
+        at = np.flatnonzero(self._late(self.active_state, self.slack))
+        due = self.active[at]
         if len(due) == 0:
             return due, due
         old = self.labels[due]
@@ -565,72 +591,97 @@ class _LazyBounds:
         recheck = listed & changed
         core = listed & ~changed
         self.labels[due] = new
-        self.rival[due] = rival
-        self.core[due] = core
         travel = self.travel[new]
-        self.own[due] = d1 - travel
-        self.due_rival[due] = np.where(recheck, -np.inf, travel + self.travel[rival] + (d2 - d1))
-        self.due_rest[due] = np.where(core, self.clock[new], travel + self.moved) + (d3 - d1)
+        k = len(centers)
+        state = (
+            new * k + rival,
+            new + k * core,
+            d1 - travel,
+            np.where(recheck, -np.inf, travel + self.travel[rival] + (d2 - d1)),
+            np.where(core, self.clock[new], travel + self.moved) + (d3 - d1),
+        )
+        for name, values in zip(self.ROW_STATE, state, strict=True):
+            getattr(self, name)[due] = values
+        for active_values, values in zip(self.active_state, state, strict=True):
+            active_values[at] = values
         return due[changed], old[changed]
 
     def force_check(self, rows):
         """Rows moved to another cluster (empty cluster reseeding)."""
-        self.core[rows] = False
+        self.rest_at[rows] = self.labels[rows]  # not core
         self.due_rival[rows] = -np.inf
-        self.active = np.union1d(self.active, rows)
+        self._set_active(np.union1d(self.active, rows))
 
 
-def squared_distances_gathered(x, columns, group):
-    """(len(x), m) squared distances from each row x[i] to the m centres of
-    its own set ``group[i]``; ``columns[j]`` holds coordinate j of every
-    set, one contiguous row of m values per set.
+def squared_distances_gathered(x, columns, group, axis):
+    """Squared distances from each row x[i] to the m centres of its own set
+    ``group[i]``.  ``columns[j]`` holds coordinate j of the centres of every
+    set, the sets along ``axis``; the result has the rows of x along that
+    axis: (len(x), m) for axis 0, (m, len(x)) for axis 1.
 
     Coordinate by coordinate, in the order of ``squared_distances``, so
-    that equal distances round equally; a whole set is gathered at a time."""
-    D = columns[0].take(group, axis=0)
-    D -= x[:, :1]
+    that equal distances round equally.  Axis 1 (one row per centre) suits
+    short sets: every operation, and the reductions of ``_smallest``, then
+    run along long contiguous rows."""
+    along = (-1, 1) if axis == 0 else (1, -1)  # x[:, j] laid along axis
+    D = columns[0].take(group, axis=axis)
+    D -= x[:, 0].reshape(along)
     D *= D
     for j in range(1, x.shape[1]):
-        T = columns[j].take(group, axis=0)
-        T -= x[:, j : j + 1]
+        T = columns[j].take(group, axis=axis)
+        T -= x[:, j].reshape(along)
         T *= T
         D += T
     return D
 
 
-def _nearest_three(x, list_columns, lists, group):
+def _nearest_three(x, list_columns, lists, group, place):
     """For each row of x, among the centres listed for its ``group`` (the
-    row ``lists[group]``, whose coordinates are ``list_columns[:, group]``):
+    row ``lists[group]``, whose coordinates are ``list_columns[:, :, group]``):
     the nearest (the first in index order on ties, as np.argmin over all
-    centres), the runner-up, and the distances to the nearest three (inf
-    where the list is shorter)."""
-    d = squared_distances_gathered(x, list_columns, group)
+    centres), the runner-up, the distances to the nearest three (inf where
+    the list is shorter) and the distance to the centre ``group`` itself
+    (listed at ``place[group]``), as ``distances_to_assigned`` rounds it."""
+    d = squared_distances_gathered(x, list_columns, group, axis=1)
+    d_group = d[place.take(group), np.arange(len(x))]  # before _smallest overwrites it
     first = group * lists.shape[1]
-    pos1, pos2, d1, d2, d3 = _three_smallest(d)
+    (pos1, pos2), (d1, d2, d3) = _smallest(d, 2)
     flat = lists.ravel()
     nearest = flat[first + pos1]
     rival = np.where(np.isfinite(d2), flat[first + pos2], nearest)
-    return nearest, rival, np.sqrt(d1), np.sqrt(d2), np.sqrt(d3)
+    return nearest, rival, np.sqrt(d1), np.sqrt(d2), np.sqrt(d3), np.sqrt(d_group)
 
 
 def _nearest_three_of_all(x, centers):
-    """``_nearest_three`` against every centre."""
-    pos1, pos2, d1, d2, d3 = _three_smallest(squared_distances(x, centers))
+    """``_nearest_three`` against every centre (without the last distance)."""
+    (pos1, pos2), (d1, d2, d3) = _smallest(squared_distances(x, centers).T, 2)
     rival = np.where(np.isfinite(d2), pos2, pos1)
     return pos1, rival, np.sqrt(d1), np.sqrt(d2), np.sqrt(d3)
 
 
-def _three_smallest(d):
-    """Per row of d (destroyed): the columns of the smallest and the second
-    smallest (first on ties) and the three smallest values."""
-    idx = np.arange(len(d))
-    pos1 = np.argmin(d, axis=1)
-    d1 = d[idx, pos1]
-    d[idx, pos1] = np.inf
-    pos2 = np.argmin(d, axis=1)
-    d2 = d[idx, pos2]
-    d[idx, pos2] = np.inf
-    return pos1, pos2, d1, d2, d.min(axis=1)
+def _smallest(d, count):
+    """For each column of d (destroyed): the rows of its ``count`` smallest
+    values, smallest first (the first row on ties, as np.argmin), and its
+    ``count + 1`` smallest values.  Returns ``(rows, values)``: lists of
+    ``count`` and ``count + 1`` arrays with one entry per column.  Pass
+    the view ``m.T`` to reduce each row of a matrix m."""
+    idx = np.arange(d.shape[1])
+    rows, values = [], []
+    # Along contiguous columns (d with a few rows) numpy finds minima fast
+    # and their positions slowly; on transposed views it is the reverse.
+    by_minimum = d.flags.c_contiguous
+    for _ in range(count):
+        if by_minimum:
+            value = d.min(axis=0)
+            pos = (d == value).argmax(axis=0)  # the first row holding it
+        else:
+            pos = np.argmin(d, axis=0)
+            value = d[pos, idx]
+        rows.append(pos)
+        values.append(value)
+        d[pos, idx] = np.inf
+    values.append(d.min(axis=0))
+    return rows, values
 
 
 def reseed_empty_clusters(X, centers, bounds, sums):
@@ -820,18 +871,8 @@ def squared_distances_stacked(A, B):
 def _nearest_two(x, centers):
     """Nearest centre (the first on ties, as np.argmin) of each row of x,
     and the distances to the nearest and the second-nearest."""
-    nearest, d1, d2 = _two_smallest(squared_distances(x, centers))
+    (nearest,), (d1, d2) = _smallest(squared_distances(x, centers).T, 1)
     return nearest, np.sqrt(d1), np.sqrt(d2)
-
-
-def _two_smallest(d):
-    """Per row of d (destroyed): the column of the smallest value (the
-    first on ties, as np.argmin), the smallest and the second smallest."""
-    idx = np.arange(len(d))
-    pos = np.argmin(d, axis=1)
-    d1 = d[idx, pos]
-    d[idx, pos] = np.inf
-    return pos, d1, d.min(axis=1)
 
 
 # Row-centre pairs per chunk of _nearest_two_stacked (bounds its memory).
@@ -870,10 +911,10 @@ def _nearest_two_listed(X, centers, gaps, run, row, own, dist_own, slack):
         lists.sort(axis=2)
         lists = lists.reshape(runs * k, length + 1)
         flat_lists = lists + (k * (np.arange(runs * k) // k))[:, None]
-        columns = np.ascontiguousarray(centers.reshape(-1, d)[flat_lists].transpose(2, 0, 1))
+        columns = np.ascontiguousarray(centers.reshape(-1, d)[flat_lists].transpose(2, 1, 0))
         group = own[near]
-        pos, near_d1, near_d2 = _two_smallest(
-            squared_distances_gathered(X[row[near]], columns, group)
+        (pos,), (near_d1, near_d2) = _smallest(
+            squared_distances_gathered(X[row[near]], columns, group, axis=1), 1
         )
         nearest[near] = lists.reshape(-1)[group * (length + 1) + pos]
         d1[near] = np.sqrt(near_d1)
@@ -886,15 +927,17 @@ def _nearest_two_stacked(X, centers, run, row):
     """``_nearest_two`` of the rows ``X[row]`` against ``centers[run]``,
     with the same rounding as ``squared_distances``."""
     k = centers.shape[1]
-    # Coordinate j of every centre, one contiguous row of k values per run.
+    # Coordinate j of every centre, one contiguous row of k values per run
+    # (one row of distances per row of X: reductions over k values run
+    # along rows).
     columns = np.ascontiguousarray(centers.transpose(2, 0, 1))
     nearest = np.empty(len(row), dtype=np.intp)
     d1, d2 = np.empty(len(row)), np.empty(len(row))
     step = max(1, CHUNK_PAIRS // k)
     for lo in range(0, len(row), step):
         chunk = slice(lo, lo + step)
-        D = squared_distances_gathered(X[row[chunk]], columns, run[chunk])
-        nearest[chunk], d1[chunk], d2[chunk] = _two_smallest(D)
+        D = squared_distances_gathered(X[row[chunk]], columns, run[chunk], axis=0)
+        (nearest[chunk],), (d1[chunk], d2[chunk]) = _smallest(D.T, 1)
     return nearest, np.sqrt(d1), np.sqrt(d2)
 
 

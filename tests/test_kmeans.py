@@ -185,6 +185,21 @@ def test_bounds_inherited_from_parents_are_exact(chelsea_levels, k):
     assert a[2] == b[2]
 
 
+def test_smallest_in_both_layouts_is_argmin_first_on_ties():
+    """``_smallest`` gives the positions np.argmin would (the first on ties)
+    and the smallest values in order, whether d is contiguous (positions
+    found from the minimum) or a transposed view (found by np.argmin)."""
+    rng = np.random.default_rng(3)
+    d = rng.integers(0, 4, size=(9, 300)).astype(np.float64)  # many ties
+    d[rng.random(d.shape) < 0.1] = np.inf
+    order = np.argsort(d, axis=0, kind="stable")
+    smallest = np.take_along_axis(d, order, axis=0)
+    for layout in (d.copy(), d.T.copy().T):
+        rows, values = kmeans._smallest(layout, 2)
+        np.testing.assert_array_equal(rows, order[:2])
+        np.testing.assert_array_equal(values, smallest[:3])
+
+
 def test_distinct_rows_of_packed_uint8_and_floats():
     X = np.array([[3, 2, 1], [0, 0, 0], [3, 2, 1], [255, 255, 255], [0, 0, 0]], np.uint8)
     for data in (X, X.astype(np.float64), X[:, :2]):

@@ -338,27 +338,14 @@ class _ClusterSums:
         self.recompute(labels)
 
     def recompute(self, labels):
-        X, w, k = self.X, self.w, self.k
-        self.counts = np.bincount(labels, minlength=k)
-        self.table = np.empty((k, X.shape[1] + 1))
-        self.table[:, 0] = np.bincount(labels, weights=w, minlength=k)
-        for j in range(X.shape[1]):
-            self.table[:, j + 1] = np.bincount(labels, weights=w * X[:, j], minlength=k)
+        table, counts = _stacked_sums(self.X, self.w, labels[None], self.k)
+        self.table, self.counts = table[0], counts[0]
 
     def move(self, rows, old, new, labels):
         if len(rows) > len(self.X) // 8:
             self.recompute(labels)  # cheaper then, and exact
             return
-        values = np.empty((len(rows), self.table.shape[1]))
-        values[:, 0] = self.w[rows]
-        np.multiply(values[:, :1], self.X[rows], out=values[:, 1:])
-        np.add.at(self.table, new, values)
-        np.subtract.at(self.table, old, values)
-        np.add.at(self.counts, new, 1)
-        np.subtract.at(self.counts, old, 1)
-        # A cluster that lost all its rows must be exactly empty, not hold
-        # the rounding residue of the subtractions.
-        self.table[self.counts == 0] = 0.0
+        _move_rows(self.X, self.w, self.table, self.counts, rows, old, new)
 
     def means(self):
         return self.table[:, 1:] / self.table[:, :1]
@@ -758,7 +745,7 @@ def lloyd_starts(X, w, starts, tol, max_iter):
             labels[r, taken] = empty
             # Their lower bounds do not cover their old centre.
             upper[r, taken], lower[r, taken] = np.inf, -np.inf
-            _move_rows(X, w, table, counts, np.full(len(taken), r), taken, old, empty)
+            _move_rows(X, w, table, counts, taken, (r, old), (r, empty))
         new_centers = table[:, :, 1:] / table[:, :, :1]
         shift = np.sqrt(squared_norms(new_centers - centers))  # (runs, k)
         centers = new_centers
@@ -801,23 +788,23 @@ def lloyd_starts(X, w, starts, tol, max_iter):
         done = (n_moved == 0) | (shift.max(axis=1) < tol)
         if n_iter >= max_iter:
             done[:] = True
-        # The cluster sums, as _ClusterSums updates them: recomputed when
-        # many rows moved, else updated for the rows that moved.
+        # The cluster sums, as _ClusterSums updates them (the same helpers):
+        # recomputed when many rows moved, else updated for the rows that moved.
         recompute = n_moved > n // 8
         for r in np.flatnonzero(recompute & ~done):
             t, c = _stacked_sums(X, w, labels[r : r + 1], k)
             table[r], counts[r] = t[0], c[0]
         update = ~recompute[run_moved]
         if update.any():
+            run_update = run_moved[update]
             _move_rows(
                 X,
                 w,
                 table,
                 counts,
-                run_moved[update],
                 row_moved[update],
-                old_moved[update],
-                new_moved[update],
+                (run_update, old_moved[update]),
+                (run_update, new_moved[update]),
             )
         for r in np.flatnonzero(done):
             results[live[r]] = (centers[r], labels[r], n_iter)
@@ -828,16 +815,18 @@ def lloyd_starts(X, w, starts, tol, max_iter):
         upper, lower, table, counts = upper[keep], lower[keep], table[keep], counts[keep]
 
 
-def _move_rows(X, w, table, counts, run, row, old, new):
-    """Update stacked cluster sums (see ``_stacked_sums``) for rows moved
-    from cluster ``old`` to ``new`` of their run, as ``_ClusterSums.move``."""
-    values = np.empty((len(row), table.shape[2]))
+def _move_rows(X, w, table, counts, row, old, new):
+    """Update cluster sums (see ``_stacked_sums``) in place for the rows
+    ``row`` moved from cluster ``old`` to ``new``.  ``old`` and ``new`` index
+    ``table`` and ``counts``: cluster numbers, or (run, cluster) pairs of
+    index arrays for the stacked sums of several runs."""
+    values = np.empty((len(row), table.shape[-1]))
     values[:, 0] = w[row]
     np.multiply(values[:, :1], X[row], out=values[:, 1:])
-    np.add.at(table, (run, new), values)
-    np.subtract.at(table, (run, old), values)
-    np.add.at(counts, (run, new), 1)
-    np.subtract.at(counts, (run, old), 1)
+    np.add.at(table, new, values)
+    np.subtract.at(table, old, values)
+    np.add.at(counts, new, 1)
+    np.subtract.at(counts, old, 1)
     # A cluster that lost all its rows must be exactly empty, not hold the
     # rounding residue of the subtractions.
     table[counts == 0] = 0.0

@@ -287,6 +287,8 @@ KPP_BATCH_VALUES = 1 << 20
 
 
 def _kmeans_plusplus_batch(X, w, k, draws, n_trials):
+    """``kmeans_plusplus`` for one group of starts, one row of ``draws``
+    (uniform numbers) each: returns their centres (starts, k, d)."""
     n_starts = len(draws)
     starts = np.arange(n_starts)
     centers = np.empty((n_starts, k, X.shape[1]))

@@ -165,8 +165,8 @@ def animation_mem_mb(wildcards):
 
 
 # Runtimes in minutes, the unit of `runtime`. At 500 px the longest job measured
-# (benchmarks/pipeline_results.md) took 1.2 s for a per-k rule and 4 s for a per-photo
-# one: a minute is ample there, and work grows with the pixels.
+# (benchmarks/pipeline_results.md) took under 1 s for a per-k rule and 1.2 s for a
+# per-photo one: a minute is ample there, and work grows with the pixels.
 
 
 def photo_runtime(wildcards, input):

@@ -61,6 +61,15 @@ def copy_workflow(target: Path) -> Path:
     return target
 
 
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Return {relative path: content} of every file below ``folder``."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 def run_snakemake(workdir: Path, *args: str, check: bool = True, profile: bool = False):
     """Run Snakemake in ``workdir`` and return the finished process (stdout and stderr as text)."""
     command = [sys.executable, "-m", "snakemake", "--cores", "2"]

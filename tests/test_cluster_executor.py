@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, job_counts, run_snakemake, write_photo
+from conftest import REPO, copy_workflow, files_under, job_counts, run_snakemake, write_photo
 
 KS = "ks=[1,2,3]"
 PHOTO_NAMES = ("beach", "forest")
@@ -32,15 +32,6 @@ def two_photos_in(root: Path) -> Path:
 
 def project_with_two_photos(root: Path) -> Path:
     return two_photos_in(copy_workflow(root))
-
-
-def files_under(folder: Path) -> dict[str, bytes]:
-    """Return {relative path: content} of every file below ``folder``."""
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def submissions(root: Path) -> dict[str, dict]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import job_counts, output_of, run_snakemake, write_photo
+from conftest import files_under, job_counts, output_of, run_snakemake, write_photo
 
 KS = "ks=[1,2,3]"
 
@@ -105,19 +105,52 @@ def test_second_run_does_nothing(finished):
     assert job_counts(result) == {}
 
 
-def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
+def fresh_copy_with_photos_of(root, target):
+    """A new copy of the workflow, with the same photos as ``root`` and no results."""
     from conftest import copy_workflow
 
-    root, _ = finished
-    again = copy_workflow(tmp_path / "again")
-    (again / "images").mkdir()
+    copy = copy_workflow(target)
+    (copy / "images").mkdir()
     for photo in (root / "images").iterdir():
-        (again / "images" / photo.name).write_bytes(photo.read_bytes())
+        (copy / "images" / photo.name).write_bytes(photo.read_bytes())
+    return copy
+
+
+def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
+    root, _ = finished
+    again = fresh_copy_with_photos_of(root, tmp_path / "again")
     run_snakemake(again, "--config", "ks=[3,1,2]")
     outputs = sorted(p.relative_to(root) for p in (root / "results").rglob("*") if p.is_file())
     assert len(outputs) == 2 * (5 + 3 * 3)
     for relative in outputs:
         assert (again / relative).read_bytes() == (root / relative).read_bytes(), relative
+
+
+def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tmp_path):
+    """profiles/default picks among 16 ready jobs at a time: with 18 ready cluster
+    jobs, every job must still run exactly once and give the same bytes."""
+    root, _ = finished
+    many_ks = "ks=[3,1,2,4,5,6,7,8,9]"
+    results = {}
+    for profile in (False, True):
+        copy = fresh_copy_with_photos_of(root, tmp_path / f"profile_{profile}")
+        result = run_snakemake(copy, "--config", many_ks, profile=profile)
+        used = "Using workflow specific profile profiles/default" in output_of(result)
+        assert used == profile
+        assert job_counts(result) == {
+            "resize": 2,
+            "cluster": 18,
+            "annotate": 18,
+            "elbow": 2,
+            "gif": 2,
+            "sheet": 2,
+            "all": 1,
+            "total": 45,
+        }
+        assert output_of(result).count("Finished jobid") == 45
+        results[profile] = files_under(copy / "results")
+    assert len(results[True]) == 2 * (5 + 3 * 9)
+    assert results[True] == results[False]
 
 
 def test_one_frame_target_builds_only_what_it_needs(project):

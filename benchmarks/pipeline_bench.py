@@ -72,7 +72,7 @@ def workflow_copy(target: Path, source: Path | None = None) -> Path:
     target.mkdir(parents=True)
     for name in ("Snakefile", "config.yaml"):
         shutil.copy2(source / name, target / name)
-    for folder in ("workflow", "scripts"):
+    for folder in ("workflow", "scripts", "profiles"):
         shutil.copytree(
             source / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
@@ -104,10 +104,11 @@ def add_benchmark_directives(root: Path) -> list[str]:
     return added
 
 
-def snakemake_command(*args: str) -> list[str]:
-    """Return the Snakemake command line: no profile, ``CORES`` cores, then ``args``."""
+def snakemake_command(*args: str, profile: str = "none") -> list[str]:
+    """Return the Snakemake command line: ``CORES`` cores, ``profile`` (by default none),
+    then ``args``."""
     command = [sys.executable, "-m", "snakemake", "--cores", str(CORES)]
-    return [*command, "--workflow-profile", "none", *args]
+    return [*command, "--workflow-profile", profile, *args]
 
 
 def snakemake_seconds(root: Path, *args: str, timeout: int = 3600) -> float:
@@ -123,8 +124,11 @@ def snakemake_seconds(root: Path, *args: str, timeout: int = 3600) -> float:
     return seconds
 
 
-def watched_snakemake(root: Path, *args: str, every: float = 0.05, look=None) -> dict:
-    """Run Snakemake in ``root``, looking at it every ``every`` seconds; return its times.
+def watched_snakemake(
+    root: Path, *args: str, every: float = 0.05, look=None, profile: str = "none"
+) -> dict:
+    """Run Snakemake in ``root`` with ``profile``, looking at it every ``every`` seconds;
+    return its times.
 
     ``wall``: seconds from start to end. ``cpu``: CPU seconds of Snakemake and of
     every process it started, as the operating system adds them up when they end.
@@ -135,7 +139,8 @@ def watched_snakemake(root: Path, *args: str, every: float = 0.05, look=None) ->
     log = root.parent / f"{root.name}.log"
     start = time.perf_counter()
     with open(log, "w") as out:
-        process = subprocess.Popen(snakemake_command(*args), cwd=root, stdout=out, stderr=out)
+        command = snakemake_command(*args, profile=profile)
+        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=out)
     snakemake, own_cpu = psutil.Process(process.pid), 0.0
     while True:
         # os.wait4 (not process.poll) returns the CPU time of the whole process tree.

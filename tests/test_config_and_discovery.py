@@ -2,6 +2,7 @@
 
 import re
 
+import cv2
 import pytest
 
 from conftest import job_counts, output_of, run_snakemake, write_photo
@@ -24,6 +25,7 @@ def planned_photos(result) -> list[str]:
         ("max_size=big", "max_size: 'big' is not of type 'integer'"),
         ("colour=lab", "unknown key colour"),
         ("duration_ms=-5", "duration_ms: -5 is less than the minimum of 10"),
+        ("upscale=maybe", "upscale: 'maybe' is not of type 'boolean'"),
     ],
 )
 def test_bad_config_stops_before_any_job_naming_the_key(project, override, expected):
@@ -34,6 +36,17 @@ def test_bad_config_stops_before_any_job_naming_the_key(project, override, expec
     assert expected in output_of(result)
     assert job_counts(result) == {}
     assert not (project / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("spelling", "shape"),
+    [("true", (72, 96, 3)), ("TRUE", (72, 96, 3)), ("True", (72, 96, 3)), ("false", (36, 48, 3))],
+)
+def test_boolean_keys_accept_true_and_false_in_any_case(project, spelling, shape):
+    write_photo(project / "images" / "a.png", width=48, height=36)
+    target = "results/a/resized.png"
+    run_snakemake(project, "--config", f"upscale={spelling}", "max_size=96", "--", target)
+    assert cv2.imread(str(project / target)).shape == shape
 
 
 def test_missing_input_dir_is_named(project):

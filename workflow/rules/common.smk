@@ -4,32 +4,35 @@ import glob
 import os
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 
-def numbers_in_lists(config):
-    """Turn whole-number strings inside lists into integers.
+def command_line_types(config, schema):
+    """Give ``--config`` values the types they have in config.yaml.
 
     Snakemake reads ``--config ks=[2,4,8]`` with YAML's base loader, which
-    leaves every list item a string; anything else is left for the schema
-    to reject with the key named.
+    leaves every list item a string, and ``upscale=true`` a string too.
+    Whole-number strings in lists become integers and ``true`` or ``false``
+    (any case) of a boolean key a boolean; anything else is left for the
+    schema to reject with the key named.
     """
     for key, value in config.items():
-        if isinstance(value, list):
+        kind = schema["properties"].get(key, {}).get("type")
+        if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+            config[key] = value.lower() == "true"
+        elif isinstance(value, list):
             config[key] = [
                 int(item) if isinstance(item, str) and item.strip().lstrip("+-").isdigit() else item
                 for item in value
             ]
 
 
-def check_config(config, schema_file):
+def check_config(config, schema):
     """Stop with one line per bad key (naming it) before any job runs."""
     import jsonschema
-    import yaml
 
-    with open(schema_file, encoding="utf-8") as f:
-        schema = yaml.safe_load(f)
     problems = []
     for error in jsonschema.Draft202012Validator(schema).iter_errors(config):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
@@ -44,8 +47,11 @@ def check_config(config, schema_file):
         )
 
 
-numbers_in_lists(config)
-check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+CONFIG_SCHEMA = yaml.safe_load(
+    (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8")
+)
+command_line_types(config, CONFIG_SCHEMA)
+check_config(config, CONFIG_SCHEMA)
 # Fills in the schema's defaults for keys a custom config file leaves out.
 validate(config, "../schemas/config.schema.yaml")
 

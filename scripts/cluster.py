@@ -152,14 +152,22 @@ def _cluster_entry(centre_bgr: np.ndarray, count: int, sse: float, total: int) -
     }
 
 
+def write_clusters(
+    image: np.ndarray, labels_path, summary_path, *, image_name: str, k: int, **fit_options
+):
+    """Cluster ``image`` for one k, write its label map and summary, and return both."""
+    labels, summary = clustered(image, k, **fit_options)
+    write_png(labels_path, labels)
+    write_json(summary_path, {"image": image_name} | summary)
+    return labels, summary
+
+
 def cluster_photo(
     source, labels_path, summary_path, *, image_name: str, k: int, **fit_options
 ) -> None:
     """Cluster the resized photo ``source`` and write its label map and summary."""
     image = cv2.imread(str(source), cv2.IMREAD_UNCHANGED)
-    labels, summary = clustered(image, k, **fit_options)
-    write_png(labels_path, labels)
-    write_json(summary_path, {"image": image_name} | summary)
+    write_clusters(image, labels_path, summary_path, image_name=image_name, k=k, **fit_options)
 
 
 if "snakemake" in globals():

@@ -153,6 +153,27 @@ def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tm
     assert results[True] == results[False]
 
 
+def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp_path):
+    root, _ = finished
+    copy = fresh_copy_with_photos_of(root, tmp_path / "sweep")
+    options = ("--config", "ks=[3,1,2]", "one_job_per_photo=true")
+    per_photo = {"elbow": 2, "gif": 2, "sheet": 2, "all": 1}
+    result = run_snakemake(copy, *options)
+    assert job_counts(result) == {"resize": 2, "sweep": 2} | per_photo | {"total": 11}
+    assert files_under(copy / "results") == files_under(root / "results")
+    assert "Nothing to be done" in output_of(run_snakemake(copy, *options))
+
+    # Back to a job per frame: another rule makes the frames, so they are made again.
+    back = job_counts(run_snakemake(copy, "-n", "--config", "ks=[3,1,2]"))
+    assert back == {"cluster": 6, "annotate": 6} | per_photo | {"total": 19}
+
+    # The sweep runs the annotate step's code: editing it reruns every sweep.
+    annotate = copy / "scripts" / "annotate.py"
+    annotate.write_text(annotate.read_text() + "\n# edited\n")
+    counts = job_counts(run_snakemake(copy, "-n", *options))
+    assert counts == {"sweep": 2} | per_photo | {"total": 9}
+
+
 def test_one_frame_target_builds_only_what_it_needs(project):
     write_photo(project / "images" / "a.png", seed=3)
     write_photo(project / "images" / "b.png", seed=4)

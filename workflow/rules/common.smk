@@ -185,6 +185,11 @@ def frame_runtime(wildcards):
     return 1 + FRAME_PIXELS // 1_000_000
 
 
+def sweep_runtime(wildcards):
+    """Minutes for every k of one photo in one job (one_job_per_photo: true)."""
+    return 1 + len(KS) * FRAME_PIXELS // 1_000_000
+
+
 def animation_runtime(wildcards):
     """Minutes for a per-photo job over all frames (gif, webp, elbow, sheet)."""
     return 1 + len(KS) * FRAME_PIXELS // 2_000_000

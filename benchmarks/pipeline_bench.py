@@ -4,9 +4,10 @@ Everything runs in private temporary copies of the workflow (the repository is n
 touched); the results are printed as Markdown and written, with the command and the
 date, to benchmarks/pipeline_results.md:
 
-1. Runs from clean on --cores 2: the reference photo alone, then the sample photos
-   (images/ and benchmarks/photos/) x the default ks, as the workflow is and with
-   one job per frame (annotate merged into cluster, tried in the copy). Wall time,
+1. Runs from clean on --cores 2, with the default profile as a user runs them: the
+   reference photo alone, then the sample photos (images/ and benchmarks/photos/) x
+   the default ks, as the workflow is, with one job per frame (annotate merged into
+   cluster, tried in the copy) and with one job per photo (one_job_per_photo: true). Wall time,
    frames per second, CPU time, and the orchestration overhead: the wall time
    against the per-job times of Snakemake's `benchmark:` files (the copy gets a
    `benchmark:` line in every rule that has none). Also each step's peak memory,
@@ -104,16 +105,22 @@ def add_benchmark_directives(root: Path) -> list[str]:
     return added
 
 
-def snakemake_command(*args: str, profile: str = "none") -> list[str]:
-    """Return the Snakemake command line: ``CORES`` cores, ``profile`` (by default none),
-    then ``args``."""
+# The workflow profile of every run: the one `snakemake --cores N` loads in the project
+# folder, so that the times are a user's. "none" runs with Snakemake's own defaults.
+DEFAULT_PROFILE = "profiles/default"
+
+
+def snakemake_command(*args: str, profile: str = DEFAULT_PROFILE) -> list[str]:
+    """Return the Snakemake command line: ``CORES`` cores, ``profile``, then ``args``."""
     command = [sys.executable, "-m", "snakemake", "--cores", str(CORES)]
     return [*command, "--workflow-profile", profile, *args]
 
 
-def snakemake_seconds(root: Path, *args: str, timeout: int = 3600) -> float:
-    """Run Snakemake in ``root`` and return its wall time."""
-    command = snakemake_command(*args)
+def snakemake_seconds(
+    root: Path, *args: str, timeout: int = 3600, profile: str = DEFAULT_PROFILE
+) -> float:
+    """Run Snakemake in ``root`` with ``profile`` and return its wall time."""
+    command = snakemake_command(*args, profile=profile)
     start = time.perf_counter()
     result = subprocess.run(
         command, cwd=root, capture_output=True, text=True, timeout=timeout, check=False
@@ -125,7 +132,7 @@ def snakemake_seconds(root: Path, *args: str, timeout: int = 3600) -> float:
 
 
 def watched_snakemake(
-    root: Path, *args: str, every: float = 0.05, look=None, profile: str = "none"
+    root: Path, *args: str, every: float = 0.05, look=None, profile: str = DEFAULT_PROFILE
 ) -> dict:
     """Run Snakemake in ``root`` with ``profile``, looking at it every ``every`` seconds;
     return its times.
@@ -227,56 +234,9 @@ def one_job_per_frame_that_runs(root: Path) -> None:
     )
 
 
-# One job per photo for all ks: a rule and a script that do what cluster and annotate
-# do, for every k in turn, in one process.
-SWEEP_RULE = """\
-rule sweep:
-    input:
-        image="results/{image}/resized.png",
-    output:
-        labels=expand("results/{{image}}/clusters/k_{k}.png", k=KS),
-        summaries=expand("results/{{image}}/clusters/k_{k}.json", k=KS),
-        frames=expand("results/{{image}}/frames/k_{k}.png", k=KS),
-    log:
-        "logs/sweep/{image}.log",
-    params:
-        ks=KS,
-        seed=config["seed"],
-        tol=config["tol"],
-        max_iter=config["max_iter"],
-        color_space=config["color_space"],
-    script:
-        "../../scripts/sweep.py"
-"""
-SWEEP_SCRIPT = """\
-from annotate import annotate_photo
-from cluster import cluster_photo
-from step import run_step
-
-
-def sweep(snakemake):
-    p, out = snakemake.params, snakemake.output
-    for k, labels, summary, frame in zip(p.ks, out.labels, out.summaries, out.frames):
-        cluster_photo(
-            snakemake.input.image, labels, summary, image_name=snakemake.wildcards.image,
-            k=k, seed=p.seed, tol=p.tol, max_iter=p.max_iter, color_space=p.color_space,
-        )
-        annotate_photo(labels, summary, frame)
-
-
-run_step(snakemake, sweep, snakemake)
-"""
-
-
 def one_job_per_photo(root: Path) -> None:
-    """One sweep job per photo makes every k's label map, summary and frame."""
-    replace_in(
-        root / "Snakefile",
-        'include: "workflow/rules/cluster.smk"\ninclude: "workflow/rules/annotate.smk"\n',
-        'include: "workflow/rules/sweep.smk"\n',
-    )
-    (root / "workflow/rules/sweep.smk").write_text(SWEEP_RULE)
-    (root / "scripts/sweep.py").write_text(SWEEP_SCRIPT)
+    """The workflow's own one_job_per_photo mode: one sweep job per photo for all its ks."""
+    replace_in(root / "config.yaml", "one_job_per_photo: false", "one_job_per_photo: true")
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
@@ -474,7 +434,7 @@ def planning_variants(photo_dir: Path, workdir: Path, repeats: int) -> list[dict
         ("one job per frame (annotate merged into cluster)", one_job_per_frame, [], quiet),
         ("shell: instead of script:", shell_instead_of_script, [], quiet),
         ("one job per frame + shell:", one_job_per_frame_with_shell, [], quiet),
-        ("one job per photo for all ks (sweep)", one_job_per_photo, [], quiet),
+        ("one job per photo for all ks (one_job_per_photo: true)", one_job_per_photo, [], quiet),
         ("--batch all=1/10 (a tenth of the photos per run)", None, ["--batch", "all=1/10"], quiet),
     ]
     rows = []
@@ -602,7 +562,7 @@ def empty_job_seconds(workdir: Path, directive: str, jobs: int = 56) -> float:
     (workdir / "Snakefile").write_text(snakefile)
     for name, text in EMPTY_SCRIPTS.items():
         (workdir / name).write_text(text)
-    return snakemake_seconds(workdir) * CORES / jobs
+    return snakemake_seconds(workdir, profile="none") * CORES / jobs
 
 
 # ---------------------------------------------------------------------------
@@ -636,7 +596,7 @@ def markdown(results: dict, command: str) -> str:
         "single": "as is",
         "all": "as is",
         "per_frame": "one job per frame (tried in a copy)",
-        "per_photo": "one job per photo for all ks (tried in a copy)",
+        "per_photo": "one job per photo for all ks (one_job_per_photo: true)",
     }
     for name, run in results["runs"].items():
         if run is None:
@@ -651,8 +611,8 @@ def markdown(results: dict, command: str) -> str:
     changes = {
         "per_frame": "One job per frame: the cluster job also draws its frame (annotate "
         "merged into cluster)",
-        "per_photo": "One job per photo: a sweep job makes every k's label map, summary and "
-        "frame in one process (cluster and annotate replaced)",
+        "per_photo": "One job per photo (one_job_per_photo: true): a sweep job makes every "
+        "k's label map, summary and frame in one process, in place of cluster and annotate",
     }
     for name, what in changes.items():
         run = results["runs"][name]

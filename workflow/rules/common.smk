@@ -171,7 +171,7 @@ def animation_mem_mb(wildcards):
 
 
 # Runtimes in minutes, the unit of `runtime`. At 500 px the longest job measured
-# (benchmarks/pipeline_results.md) took under 1 s for a per-k rule and 1.2 s for a
+# (benchmarks/pipeline_results.md) took under 1 s for a per-k rule and about 1 s for a
 # per-photo one: a minute is ample there, and work grows with the pixels.
 
 

@@ -206,11 +206,11 @@ def shell_instead_of_script(root: Path) -> None:
 
 
 def plain_code_path(root: Path) -> None:
-    """List scripts/kmeans.py as a plain path instead of workflow.source_path(...)."""
+    """List the scripts as plain paths instead of workflow.source_path(...)."""
     replace_in(
-        root / "workflow/rules/cluster.smk",
-        'workflow.source_path("../../scripts/kmeans.py")',
-        '"scripts/kmeans.py"',
+        root / "workflow/rules/common.smk",
+        'workflow.source_path(f"../../scripts/{name}.py")',
+        'f"scripts/{name}.py"',
     )
 
 

@@ -180,8 +180,5 @@ if "snakemake" in globals():
         snakemake.output.summary,
         image_name=snakemake.wildcards.image,
         k=int(snakemake.wildcards.k),
-        seed=snakemake.params.seed,
-        tol=snakemake.params.tol,
-        max_iter=snakemake.params.max_iter,
-        color_space=snakemake.params.color_space,
+        **snakemake.params.fit,
     )

@@ -39,8 +39,5 @@ if "snakemake" in globals():
         snakemake.output.summaries,
         snakemake.output.frames,
         image_name=snakemake.wildcards.image,
-        seed=snakemake.params.seed,
-        tol=snakemake.params.tol,
-        max_iter=snakemake.params.max_iter,
-        color_space=snakemake.params.color_space,
+        **snakemake.params.fit,
     )

@@ -2,7 +2,7 @@ rule cluster:
     input:
         image="results/{image}/resized.png",
         # Listed so that editing the k-means code reruns every cluster job.
-        code=workflow.source_path("../../scripts/kmeans.py"),
+        code=script_sources("kmeans"),
     output:
         labels="results/{image}/clusters/k_{k}.png",
         summary="results/{image}/clusters/k_{k}.json",
@@ -15,9 +15,6 @@ rule cluster:
         mem_mb=frame_mem_mb,
         runtime=frame_runtime,
     params:
-        seed=config["seed"],
-        tol=config["tol"],
-        max_iter=config["max_iter"],
-        color_space=config["color_space"],
+        fit=FIT_OPTIONS,
     script:
         "../../scripts/cluster.py"

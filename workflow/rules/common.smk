@@ -122,6 +122,14 @@ def report_failed_photos():
 PHOTOS, REFUSED = discover_photos(config["input_dir"])
 warn_about_refused(REFUSED)
 KS = config["ks"]
+# The k-means options of every fit, one dict for the cluster and sweep scripts alike.
+FIT_OPTIONS = {name: config[name] for name in ("seed", "tol", "max_iter", "color_space")}
+
+
+def script_sources(*names):
+    """Return scripts/NAME.py for each name, to list as inputs: editing that code reruns the jobs."""
+    return [workflow.source_path(f"../../scripts/{name}.py") for name in names]
+
 
 if not PHOTOS:
     logger.warning(

@@ -4,10 +4,7 @@ rule sweep:
     input:
         image="results/{image}/resized.png",
         # Listed so that editing any of the code it runs reruns the sweep.
-        code=[
-            workflow.source_path(f"../../scripts/{name}.py")
-            for name in ("kmeans", "cluster", "annotate")
-        ],
+        code=script_sources("kmeans", "cluster", "annotate"),
     output:
         labels=expand("results/{{image}}/clusters/k_{k}.png", k=KS),
         summaries=expand("results/{{image}}/clusters/k_{k}.json", k=KS),
@@ -22,9 +19,6 @@ rule sweep:
         runtime=sweep_runtime,
     params:
         ks=KS,
-        seed=config["seed"],
-        tol=config["tol"],
-        max_iter=config["max_iter"],
-        color_space=config["color_space"],
+        fit=FIT_OPTIONS,
     script:
         "../../scripts/sweep.py"

@@ -119,12 +119,13 @@ def sweep(X, skip_exact_polish=False, n_init=None):
     """CPU seconds of the whole sweep, per phase, the SSE of each fit and
     the exact polish's iteration counts."""
     sses = []
+    total = 0.0
     with timed_phases(skip_exact_polish) as (seconds, iterations):
-        start = time.process_time()
         for k in KS:
+            start = time.process_time()
             model = kmeans.KMeans(k, seed=0, n_init=n_init).fit(X)
+            total += time.process_time() - start
             sses.append(sse(X, model.cluster_centers_, model.labels_))
-        total = time.process_time() - start
     return total, dict(seconds), np.array(sses), iterations
 
 

@@ -80,6 +80,8 @@ def timed_phases(skip_exact_polish=False):
         n_distinct[0] = len(rows)
         return rows, inverse, counts
 
+    functions = originals | {"distinct_rows": distinct_rows}
+
     def lloyd_hamerly(X, w, centers, tol, max_iter, bounds=None):
         # The exact level is the only one with every distinct colour.
         exact = len(X) == n_distinct[0]
@@ -95,12 +97,9 @@ def timed_phases(skip_exact_polish=False):
         return result
 
     patched = {
-        "distinct_rows": timer("distinct colours", distinct_rows),
-        "coarse_levels": timer("coarse histograms", originals["coarse_levels"]),
-        "kmeans_plusplus": timer("k-means++ starts", originals["kmeans_plusplus"]),
-        "lloyd_starts": timer("Lloyd on the starts", originals["lloyd_starts"]),
-        "lloyd_hamerly": lloyd_hamerly,
+        name: timer(phase, functions[name]) for phase, name in PHASES.items() if name in functions
     }
+    patched["lloyd_hamerly"] = lloyd_hamerly
     try:
         for name, function in patched.items():
             setattr(kmeans, name, function)

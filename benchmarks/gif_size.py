@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from animate import gif_bytes, webp_bytes
-from annotate import annotated_frame
-from cluster import clustered
-from read_image import read_image
 from resize import resized
+from steplib.clustering import clustered
+from steplib.frame import annotated_frame
+from steplib.read_image import read_image
 
 DEFAULT_KS = [1, 2, 3, 4, 5, 6, 8, 10, 14, 16, 20, 25, 40, 50]
 

@@ -9,12 +9,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from annotate import annotated_frame
-from atomic_write import write_png
-from cluster import clustered
 from contact_sheet import contact_sheet
-from read_image import read_image
 from resize import resized
+from steplib.atomic_write import write_png
+from steplib.clustering import clustered
+from steplib.frame import annotated_frame
+from steplib.read_image import read_image
 
 
 def main() -> None:

@@ -2,23 +2,26 @@
 
 GIF: a frame holds at most 256 colours (see annotate.py), so each GIF frame gets
 its own exact palette: decoding the GIF gives back the PNG frames pixel for
-pixel, transparent pixels included. The frames are read with imageio and
-encoded with Pillow, imageio's GIF back end, called directly: imageio's
-writer would requantise frames with transparency, and the GIF must be exact.
+pixel, transparent pixels included. The frames are read and encoded with
+Pillow, imageio's GIF back end, called directly: imageio's writer would
+requantise frames with transparency, and the GIF must be exact.
 
 WebP (optional): lossless animated WebP, full colour and usually smaller,
-written with imageio.
+written with imageio (imported only then: it costs every GIF job 0.1 s to start).
+
+Example:
+  python scripts/animate.py --output photo.gif -- frames/k_2.png frames/k_8.png
 """
 
 import io
 from pathlib import Path
 
-import imageio.v3 as iio
 import numpy as np
 from PIL import Image
 
-from atomic_write import write_bytes
-from step import run_step
+from steplib import command
+from steplib.atomic_write import write_bytes
+from steplib.command import StepError
 
 
 def paletted(frame: np.ndarray) -> Image.Image:
@@ -67,6 +70,8 @@ def gif_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> byte
 
 def webp_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> bytes:
     """Return the lossless animated WebP encoding of RGB(A) ``frames``."""
+    import imageio.v3 as iio
+
     return iio.imwrite(
         "<bytes>", frames, extension=".webp", duration=duration_ms, loop=loop, lossless=True
     )
@@ -75,20 +80,33 @@ def webp_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> byt
 ENCODERS = {".gif": gif_bytes, ".webp": webp_bytes}
 
 
+def rgb_frame(path) -> np.ndarray:
+    """Return the PNG frame at ``path`` as RGB or RGBA, or raise ``StepError`` naming it."""
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image)
+    except OSError as error:
+        raise StepError(f"{path}: cannot read the frame ({error})") from None
+
+
 def make_animation(frame_paths, path, *, duration_ms: int, loop: int) -> None:
     """Read the PNG frames and write the animation atomically, its format chosen by ``path``'s suffix."""
-    frames = [iio.imread(frame) for frame in frame_paths]
+    frames = [rgb_frame(frame) for frame in frame_paths]
     encode = ENCODERS[Path(path).suffix.lower()]
     write_bytes(path, encode(frames, duration_ms, loop))
 
 
-if "snakemake" in globals():
-    snakemake = globals()["snakemake"]
-    run_step(
-        snakemake,
-        make_animation,
-        snakemake.input,
-        snakemake.output[0],
-        duration_ms=snakemake.params.duration_ms,
-        loop=snakemake.params.loop,
+def main(argv=None) -> None:
+    parser = command.parser(__doc__)
+    parser.add_argument("frames", nargs="+", help="the frames (PNG), in the order to show them")
+    parser.add_argument("--output", required=True, help="the animation to write (.gif or .webp)")
+    parser.add_argument("--duration_ms", type=int, default=750, help="how long each frame shows")
+    parser.add_argument("--loop", type=int, default=0, help="times to loop; 0 loops forever")
+    args = parser.parse_args(argv)
+    command.run(
+        make_animation, args.frames, args.output, duration_ms=args.duration_ms, loop=args.loop
     )
+
+
+if __name__ == "__main__":
+    main()

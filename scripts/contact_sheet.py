@@ -2,6 +2,9 @@
 
 Output: ``results/NAME/sheet.png``, for comparing ks at a glance (the report
 shows it inline, where a GIF is only a download).
+
+Example:
+  python scripts/contact_sheet.py --ks 2 8 --output sheet.png -- resized.png k_2.png k_8.png
 """
 
 import math
@@ -9,8 +12,9 @@ import math
 import cv2
 import numpy as np
 
-from atomic_write import write_png
-from step import run_step
+from steplib import command
+from steplib.atomic_write import write_png
+from steplib.read_image import read_png
 
 TILE = 240  # longer side of each picture, pixels
 CAPTION = 26  # height of the caption strip under each picture
@@ -73,19 +77,21 @@ def contact_sheet(pictures: list[tuple[str, np.ndarray]], columns: int = 0) -> n
 
 def sheet_photo(resized_path, frame_paths, ks, sheet_path) -> None:
     """Read the resized photo and its frames and write the contact sheet."""
-    pictures = [("original", cv2.imread(str(resized_path), cv2.IMREAD_UNCHANGED))]
+    pictures = [("original", read_png(resized_path))]
     for k, path in zip(ks, frame_paths, strict=True):
-        pictures.append((f"k={k}", cv2.imread(str(path), cv2.IMREAD_UNCHANGED)))
+        pictures.append((f"k={k}", read_png(path)))
     write_png(sheet_path, contact_sheet(pictures))
 
 
-if "snakemake" in globals():
-    snakemake = globals()["snakemake"]
-    run_step(
-        snakemake,
-        sheet_photo,
-        snakemake.input.resized,
-        snakemake.input.frames,
-        snakemake.params.ks,
-        snakemake.output[0],
-    )
+def main(argv=None) -> None:
+    parser = command.parser(__doc__)
+    parser.add_argument("resized", help="the resized photo (PNG)")
+    parser.add_argument("frames", nargs="+", help="its frames (PNG), one per k")
+    parser.add_argument("--ks", type=int, nargs="+", required=True, help="the k of each frame")
+    parser.add_argument("--output", required=True, help="the contact sheet to write (PNG)")
+    args = parser.parse_args(argv)
+    command.run(sheet_photo, args.resized, args.frames, args.ks, args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,9 @@ The suggested k is the "elbow" by the largest distance to the chord: with k
 and SSE each scaled to 0..1, draw the straight line from the first k to the
 last; the k whose point lies farthest below that line is where adding
 clusters stops paying off. It needs at least three ks.
+
+Example:
+  python scripts/elbow.py --plot elbow.png --summary summary.json -- clusters/k_*.json
 """
 
 import io
@@ -14,8 +17,8 @@ import json
 import matplotlib
 import numpy as np
 
-from atomic_write import write_bytes, write_json
-from step import run_step
+from steplib import command
+from steplib.atomic_write import write_bytes, write_json
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -106,8 +109,14 @@ def elbow_photo(summary_paths, plot_path, summary_path) -> None:
     write_json(summary_path, summary)
 
 
-if "snakemake" in globals():
-    snakemake = globals()["snakemake"]
-    run_step(
-        snakemake, elbow_photo, snakemake.input, snakemake.output.plot, snakemake.output.summary
-    )
+def main(argv=None) -> None:
+    parser = command.parser(__doc__)
+    parser.add_argument("summaries", nargs="+", help="the cluster summaries (JSON), one per k")
+    parser.add_argument("--plot", required=True, help="the elbow plot to write (PNG)")
+    parser.add_argument("--summary", required=True, help="the photo's summary to write (JSON)")
+    args = parser.parse_args(argv)
+    command.run(elbow_photo, args.summaries, args.plot, args.summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,14 +1,17 @@
 """Step 1 (resize): read a photo as 8-bit colour and scale its longer side to ``max_size``.
 
 Output: ``results/NAME/resized.png``, BGR, or BGRA when the photo has transparency.
+
+Example:
+  python scripts/resize.py --max_size 500 --output resized.png -- images/photo.jpg
 """
 
 import cv2
 import numpy as np
 
-from atomic_write import write_png
-from read_image import read_image
-from step import run_step
+from steplib import command
+from steplib.atomic_write import write_png
+from steplib.read_image import read_image
 
 
 def resized(image: np.ndarray, max_size: int, upscale: bool = False) -> np.ndarray:
@@ -52,14 +55,27 @@ def resize_photo(source, target, max_size: int, upscale: bool, max_pixels: int) 
     write_png(target, resized(image, max_size, upscale))
 
 
-if "snakemake" in globals():
-    snakemake = globals()["snakemake"]
-    run_step(
-        snakemake,
-        resize_photo,
-        snakemake.input[0],
-        snakemake.output[0],
-        max_size=snakemake.params.max_size,
-        upscale=snakemake.params.upscale,
-        max_pixels=snakemake.params.max_pixels,
+def main(argv=None) -> None:
+    parser = command.parser(__doc__)
+    parser.add_argument("source", help="the photo (JPEG, PNG, BMP, TIFF or WebP)")
+    parser.add_argument("--output", required=True, help="the resized photo to write (PNG)")
+    parser.add_argument("--max_size", type=int, default=500, help="longer side, in pixels")
+    parser.add_argument(
+        "--upscale", type=command.boolean, default=False, help="enlarge smaller photos: true/false"
     )
+    parser.add_argument(
+        "--max_pixels", type=int, default=0, help="refuse photos with more pixels (0: no limit)"
+    )
+    args = parser.parse_args(argv)
+    command.run(
+        resize_photo,
+        args.source,
+        args.output,
+        max_size=args.max_size,
+        upscale=args.upscale,
+        max_pixels=args.max_pixels,
+    )
+
+
+if __name__ == "__main__":
+    main()

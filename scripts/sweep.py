@@ -1,25 +1,28 @@
 """Steps 2 and 3 for every k of one photo in one job (``one_job_per_photo: true``).
 
-For thousands of photos: a job costs about 0.2 core-seconds to start (Python,
-Snakemake's script preamble, numpy) and Snakemake plans each job, so one job per
-photo instead of two per frame makes the run and its planning several times
-faster. The files are the cluster and annotate steps' own, byte for byte; what is
-lost is per-frame caching: a frame is no longer built, or rebuilt, alone.
+For thousands of photos: each job costs a process start (Python, numpy, OpenCV)
+and Snakemake plans each job, so one job per photo instead of two per frame makes
+the run and its planning several times faster. The files are the cluster and
+annotate steps' own, byte for byte (the same library functions make them); what
+is lost is per-frame caching: a frame is no longer built, or rebuilt, alone.
+
+Example:
+  python scripts/sweep.py --image=photo --ks 2 8 --labels k_2.png k_8.png \\
+      --summaries k_2.json k_8.json --frames f_2.png f_8.png -- resized.png
 """
 
-import cv2
-
-from annotate import annotated_frame
-from atomic_write import write_png
-from cluster import write_clusters
-from step import run_step
+from steplib import command
+from steplib.atomic_write import write_png
+from steplib.clustering import add_fit_options, fit_options, write_clusters
+from steplib.frame import annotated_frame
+from steplib.read_image import read_png
 
 
 def sweep_photo(
     source, ks, labels_paths, summary_paths, frame_paths, *, image_name: str, **fit_options
 ) -> None:
     """Cluster the resized photo ``source`` for every k in ``ks`` and draw each frame."""
-    image = cv2.imread(str(source), cv2.IMREAD_UNCHANGED)
+    image = read_png(source)
     outputs = zip(ks, labels_paths, summary_paths, frame_paths, strict=True)
     for k, labels_path, summary_path, frame_path in outputs:
         labels, summary = write_clusters(
@@ -28,16 +31,27 @@ def sweep_photo(
         write_png(frame_path, annotated_frame(labels, summary))
 
 
-if "snakemake" in globals():
-    snakemake = globals()["snakemake"]
-    run_step(
-        snakemake,
+def main(argv=None) -> None:
+    parser = command.parser(__doc__)
+    parser.add_argument("source", help="the resized photo (PNG)")
+    parser.add_argument("--image", required=True, help="the photo's name, for the summaries")
+    parser.add_argument("--ks", type=int, nargs="+", required=True, help="the numbers of clusters")
+    parser.add_argument("--labels", nargs="+", required=True, help="a label map per k (PNG)")
+    parser.add_argument("--summaries", nargs="+", required=True, help="a summary per k (JSON)")
+    parser.add_argument("--frames", nargs="+", required=True, help="a frame per k (PNG)")
+    add_fit_options(parser)
+    args = parser.parse_args(argv)
+    command.run(
         sweep_photo,
-        snakemake.input.image,
-        snakemake.params.ks,
-        snakemake.output.labels,
-        snakemake.output.summaries,
-        snakemake.output.frames,
-        image_name=snakemake.wildcards.image,
-        **snakemake.params.fit,
+        args.source,
+        args.ks,
+        args.labels,
+        args.summaries,
+        args.frames,
+        image_name=args.image,
+        **fit_options(args),
     )
+
+
+if __name__ == "__main__":
+    main()

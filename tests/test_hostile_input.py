@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from conftest import copy_workflow, output_of, run_snakemake, synthetic_photo, write_photo
-from read_image import UnreadableImage, read_image
+from steplib.read_image import UnreadableImage, read_image
 
 
 def jpeg_bytes(image: np.ndarray) -> bytes:
@@ -130,6 +130,8 @@ ODD_NAMES = [
     'it\'s "quoted".png',
     "a;b&c.png",
     "$(touch PWNED).png",
+    "`touch PWNED`.png",
+    "-rf --help.png",
 ]
 
 
@@ -157,7 +159,7 @@ def test_bad_photos_fail_alone_and_are_named(hostile_run):
     root, result = hostile_run
     assert result.returncode == 1
     text = output_of(result)
-    assert "3 of 12 photos have no GIF:" in text
+    assert "3 of 14 photos have no GIF:" in text
     assert "images/empty.png: empty file (0 bytes)" in text
     assert "images/notes.png: not an image in a known format" in text
     assert "images/cut.jpg: damaged, truncated or unsupported JPEG file" in text

@@ -10,11 +10,13 @@ import pytest
 from PIL import Image
 
 from animate import gif_bytes, make_animation
-from annotate import LABEL_LEVELS, annotated_frame, label_masks, labelled, recoloured
-from atomic_write import write_bytes, write_json, write_png
-from cluster import NO_LABEL, cluster_photo, clustered
+from cluster import cluster_photo
 from conftest import synthetic_photo, write_photo
 from resize import resize_photo, resized
+from steplib.atomic_write import write_bytes, write_json, write_png
+from steplib.clustering import clustered
+from steplib.frame import LABEL_LEVELS, annotated_frame, label_masks, labelled, recoloured
+from steplib.label_map import NO_LABEL
 
 
 # resize

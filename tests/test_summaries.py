@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 
 from animate import webp_bytes
-from cluster import bgr_to_lab, clustered, lab_to_bgr
 from conftest import (
     copy_workflow,
     job_counts,
@@ -20,6 +19,8 @@ from conftest import (
 )
 from contact_sheet import CAPTION, TILE, contact_sheet
 from elbow import elbow_png, photo_summary, suggested_k
+from steplib.clustering import clustered
+from steplib.colour import bgr_to_lab, lab_to_bgr
 
 
 # suggested k

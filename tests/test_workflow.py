@@ -166,9 +166,13 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
     back = job_counts(run_snakemake(copy, "-n", "--config", "ks=[3,1,2]"))
     assert back == {"cluster": 6, "annotate": 6} | per_photo | {"total": 19}
 
-    # The sweep runs the annotate step's code: editing it reruns every sweep.
+    # The sweep draws frames with the library's frame.py, not the annotate script: editing
+    # the script leaves the sweeps alone, editing the library reruns every sweep.
     annotate = copy / "scripts" / "annotate.py"
     annotate.write_text(annotate.read_text() + "\n# edited\n")
+    assert "Nothing to be done" in output_of(run_snakemake(copy, "-n", *options))
+    frame = copy / "scripts" / "steplib" / "frame.py"
+    frame.write_text(frame.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(copy, "-n", *options))
     assert counts == {"sweep": 2} | per_photo | {"total": 9}
 

@@ -1,6 +1,8 @@
 rule gif:
     input:
-        frames_of,
+        frames=frames_of,
+        script=step_script("animate"),
+        library=step_library("animate"),
     output:
         report(
             "results/{image}/{image}.gif",
@@ -20,8 +22,9 @@ rule gif:
     params:
         duration_ms=config["duration_ms"],
         loop=config["loop"],
-    script:
-        "../../scripts/animate.py"
+    shell:
+        "python {input.script:q} --duration_ms={params.duration_ms:q} --loop={params.loop:q}"
+        " --output={output:q} -- {input.frames:q} 2> {log:q}"
 
 
 # The same step, as a lossless animated WebP (animation_formats: [gif, webp]).

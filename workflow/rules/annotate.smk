@@ -2,6 +2,8 @@ rule annotate:
     input:
         labels="results/{image}/clusters/k_{k}.png",
         summary="results/{image}/clusters/k_{k}.json",
+        script=step_script("annotate"),
+        library=step_library("annotate"),
     output:
         "results/{image}/frames/k_{k}.png",
     log:
@@ -12,5 +14,6 @@ rule annotate:
     resources:
         mem_mb=frame_mem_mb,
         runtime=frame_runtime,
-    script:
-        "../../scripts/annotate.py"
+    shell:
+        "python {input.script:q} --output={output:q} -- {input.labels:q} {input.summary:q}"
+        " 2> {log:q}"

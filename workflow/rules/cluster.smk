@@ -1,8 +1,8 @@
 rule cluster:
     input:
         image="results/{image}/resized.png",
-        # Listed so that editing the k-means code reruns every cluster job.
-        code=script_sources("kmeans"),
+        script=step_script("cluster"),
+        library=step_library("cluster"),
     output:
         labels="results/{image}/clusters/k_{k}.png",
         summary="results/{image}/clusters/k_{k}.json",
@@ -15,6 +15,7 @@ rule cluster:
         mem_mb=frame_mem_mb,
         runtime=frame_runtime,
     params:
-        fit=FIT_OPTIONS,
-    script:
-        "../../scripts/cluster.py"
+        fit=FIT_ARGUMENTS,
+    shell:
+        "python {input.script:q} --k={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"
+        " --labels={output.labels:q} --summary={output.summary:q} -- {input.image:q} 2> {log:q}"

@@ -122,13 +122,49 @@ def report_failed_photos():
 PHOTOS, REFUSED = discover_photos(config["input_dir"])
 warn_about_refused(REFUSED)
 KS = config["ks"]
-# The k-means options of every fit, one dict for the cluster and sweep scripts alike.
-FIT_OPTIONS = {name: config[name] for name in ("seed", "tol", "max_iter", "color_space")}
+# The k-means options of every fit, as command-line options of the cluster and sweep
+# scripts (a list: `{params.fit:q}` quotes each item).
+FIT_ARGUMENTS = [f"--{key}={config[key]}" for key in ("seed", "tol", "max_iter", "color_space")]
 
 
-def script_sources(*names):
-    """Return scripts/NAME.py for each name, to list as inputs: editing that code reruns the jobs."""
-    return [workflow.source_path(f"../../scripts/{name}.py") for name in names]
+# The code each step runs, under scripts/: its script, then the modules it imports (a
+# test checks these lists against the imports). Listed as the rule's inputs, so that
+# editing the code reruns exactly the jobs that run it.
+STEP_LIBRARIES = {
+    "resize": ["steplib/command.py", "steplib/atomic_write.py", "steplib/read_image.py"],
+    "cluster": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/read_image.py",
+        "steplib/label_map.py",
+        "steplib/colour.py",
+        "steplib/clustering.py",
+        "kmeans.py",
+    ],
+    "annotate": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/read_image.py",
+        "steplib/label_map.py",
+        "steplib/frame.py",
+    ],
+    "animate": ["steplib/command.py", "steplib/atomic_write.py"],
+    "elbow": ["steplib/command.py", "steplib/atomic_write.py"],
+    "contact_sheet": ["steplib/command.py", "steplib/atomic_write.py", "steplib/read_image.py"],
+}
+STEP_LIBRARIES["sweep"] = list(
+    dict.fromkeys(STEP_LIBRARIES["cluster"] + STEP_LIBRARIES["annotate"])
+)
+
+
+def step_script(step):
+    """Return scripts/STEP.py, the program a rule's shell command runs."""
+    return workflow.source_path(f"../../scripts/{step}.py")
+
+
+def step_library(step):
+    """Return the modules under scripts/ that scripts/STEP.py imports."""
+    return [workflow.source_path(f"../../scripts/{name}") for name in STEP_LIBRARIES[step]]
 
 
 if not PHOTOS:

@@ -1,6 +1,8 @@
 rule resize:
     input:
-        photo_path,
+        photo=photo_path,
+        script=step_script("resize"),
+        library=step_library("resize"),
     output:
         "results/{image}/resized.png",
     log:
@@ -15,5 +17,6 @@ rule resize:
         max_size=config["max_size"],
         upscale=config["upscale"],
         max_pixels=config["max_pixels"],
-    script:
-        "../../scripts/resize.py"
+    shell:
+        "python {input.script:q} --max_size={params.max_size:q} --upscale={params.upscale:q}"
+        " --max_pixels={params.max_pixels:q} --output={output:q} -- {input.photo:q} 2> {log:q}"

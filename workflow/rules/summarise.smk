@@ -1,6 +1,8 @@
 rule elbow:
     input:
-        summaries_of,
+        summaries=summaries_of,
+        script=step_script("elbow"),
+        library=step_library("elbow"),
     output:
         plot=report(
             "results/{image}/elbow.png",
@@ -18,14 +20,17 @@ rule elbow:
     resources:
         mem_mb=animation_mem_mb,
         runtime=animation_runtime,
-    script:
-        "../../scripts/elbow.py"
+    shell:
+        "python {input.script:q} --plot={output.plot:q} --summary={output.summary:q}"
+        " -- {input.summaries:q} 2> {log:q}"
 
 
 rule sheet:
     input:
         resized="results/{image}/resized.png",
         frames=frames_of,
+        script=step_script("contact_sheet"),
+        library=step_library("contact_sheet"),
     output:
         report(
             "results/{image}/sheet.png",
@@ -44,5 +49,6 @@ rule sheet:
         runtime=animation_runtime,
     params:
         ks=KS,
-    script:
-        "../../scripts/contact_sheet.py"
+    shell:
+        "python {input.script:q} --ks {params.ks:q} --output={output:q}"
+        " -- {input.resized:q} {input.frames:q} 2> {log:q}"

@@ -3,8 +3,8 @@
 rule sweep:
     input:
         image="results/{image}/resized.png",
-        # Listed so that editing any of the code it runs reruns the sweep.
-        code=script_sources("kmeans", "cluster", "annotate"),
+        script=step_script("sweep"),
+        library=step_library("sweep"),
     output:
         labels=expand("results/{{image}}/clusters/k_{k}.png", k=KS),
         summaries=expand("results/{{image}}/clusters/k_{k}.json", k=KS),
@@ -19,6 +19,8 @@ rule sweep:
         runtime=sweep_runtime,
     params:
         ks=KS,
-        fit=FIT_OPTIONS,
-    script:
-        "../../scripts/sweep.py"
+        fit=FIT_ARGUMENTS,
+    shell:
+        "python {input.script:q} --image={wildcards.image:q} --ks {params.ks:q} {params.fit:q}"
+        " --labels {output.labels:q} --summaries {output.summaries:q} --frames {output.frames:q}"
+        " -- {input.image:q} 2> {log:q}"

@@ -14,7 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from step import StepError
+from steplib.command import StepError
+
+
+def _umask() -> int:
+    """Return the process's umask (reading it means setting it, so set it back at once)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(path, data: bytes) -> None:
@@ -32,7 +39,8 @@ def write_bytes(path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as error:
         if tmp is not None:

@@ -1,5 +1,7 @@
 """Decode a photo into 8-bit BGR (or BGRA when it has transparency), or say why not.
 
+``read_png`` reads the workflow's own PNGs back (resized photos, label maps, frames).
+
 Pillow reads only the header first, so that the pixel limit is checked before
 any decoding and huge JPEGs can be decoded at a reduced size. OpenCV then does
 the decoding: it applies the EXIF orientation and converts greyscale, 16-bit,
@@ -10,9 +12,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from step import StepError
+from steplib.command import StepError
 
 # Reduced-size decoding (1/2, 1/4, 1/8) that libjpeg does while decoding, so a
 # 9000x6000 JPEG never exists in memory at full size.
@@ -22,8 +23,9 @@ _REDUCED_COLOUR = {
     8: cv2.IMREAD_REDUCED_COLOR_8,
 }
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
-# Pillow only reads headers here; the pixel limit is ours (max_pixels), not its own.
-Image.MAX_IMAGE_PIXELS = None
+# A file that cannot be decoded is reported in one line of ours, naming it; OpenCV's
+# own warnings about it would only add noise to the job's log.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 class UnreadableImage(StepError, ValueError):
@@ -79,6 +81,11 @@ def _probe(path: Path):
         raise UnreadableImage(f"{path}: cannot be read ({error.strerror})") from None
     if size == 0:
         raise UnreadableImage(f"{path}: empty file (0 bytes)")
+    # Imported here: only the resize step reads photos, and Pillow costs every other step's start.
+    from PIL import Image
+
+    # Pillow only reads headers here; the pixel limit is ours (max_pixels), not its own.
+    Image.MAX_IMAGE_PIXELS = None
     try:
         with Image.open(path) as im:
             has_alpha = im.mode in _ALPHA_MODES or "transparency" in im.info
@@ -114,4 +121,21 @@ def _as_bgra(image: np.ndarray) -> np.ndarray:
         return np.dstack([grey, grey, grey, alpha])
     if channels == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+    return image
+
+
+def read_png(path) -> np.ndarray:
+    """Return a PNG that an earlier step wrote (resized photo, label map, frame), as stored.
+
+    Raises ``StepError`` naming the file when it is missing or cannot be decoded.
+    """
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
+        raise StepError(
+            f"{path}: cannot be read ({error.strerror}); rerun the step that writes it"
+        ) from None
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None:
+        raise StepError(f"{path}: damaged (OpenCV cannot decode it); rerun the step that writes it")
     return image

@@ -1,0 +1,132 @@
+"""k-means of one photo's pixel colours: its label map and its palette, for one k.
+
+The cluster step writes them for one k, the sweep step for every k of a photo.
+"""
+
+import numpy as np
+
+from kmeans import KMeans, distinct_rows
+from steplib.atomic_write import write_json, write_png
+from steplib.colour import bgr_to_lab, lab_to_bgr
+from steplib.label_map import NO_LABEL, opaque_mask
+
+
+def add_fit_options(parser) -> None:
+    """Add the k-means options, named like their config keys, to a step's argument parser."""
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
+    parser.add_argument(
+        "--tol", type=float, default=1e-3, help="stop when no centre moves this much (8-bit units)"
+    )
+    parser.add_argument("--max_iter", type=int, default=500, help="... or after this many rounds")
+    parser.add_argument("--color_space", choices=("rgb", "lab"), default="rgb")
+
+
+def fit_options(args) -> dict:
+    """Return the k-means options of parsed arguments, as ``clustered`` takes them."""
+    return {
+        "seed": args.seed,
+        "tol": args.tol,
+        "max_iter": args.max_iter,
+        "color_space": args.color_space,
+    }
+
+
+def clustered(
+    image: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    tol: float = 1e-3,
+    max_iter: int = 500,
+    color_space: str = "rgb",
+):
+    """Cluster the colours of a BGR(A) ``image`` into at most ``k`` groups.
+
+    With ``color_space="lab"`` the distinct colours are clustered in CIE
+    L*a*b*, weighted by their pixel counts, and the centres are converted back
+    to RGB for display; ``sse`` is then measured in L*a*b* units.
+
+    Returns
+    -------
+    labels : (height, width) uint16 array
+        Cluster index of each pixel, ``NO_LABEL`` for transparent pixels.
+    summary : dict
+        The palette and fit statistics, ready to be written as JSON.
+    """
+    mask = opaque_mask(image)
+    pixels = image[..., :3][mask]
+    labels = np.full(mask.shape, NO_LABEL, dtype=np.uint16)
+    summary = {
+        "k": k,
+        "color_space": color_space,
+        "seed": seed,
+        "tol": tol,
+        "max_iter": max_iter,
+        "pixels": int(mask.sum()),
+        "transparent_pixels": int(mask.size - mask.sum()),
+    }
+    if len(pixels) == 0:
+        empty = {"clusters_found": 0, "distinct_colours": 0, "iterations": 0, "sse": 0.0}
+        return labels, summary | empty | {"clusters": []}
+
+    kmeans = KMeans(k, seed=seed, tol=tol, max_iter=max_iter)
+    if color_space == "lab":
+        colours, inverse, counts = distinct_rows(pixels)
+        lab = bgr_to_lab(colours)
+        model = kmeans.fit(lab, sample_weight=counts)
+        points, raw_labels = lab[inverse], model.labels_[inverse]
+    else:
+        model = kmeans.fit(pixels)
+        points, raw_labels = pixels.astype(np.float64), model.labels_
+
+    # Largest cluster first, so palettes read the same way whatever the start.
+    sizes = np.bincount(raw_labels, minlength=model.n_clusters_)
+    order = np.lexsort((np.arange(len(sizes)), -sizes))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    pixel_labels = rank[raw_labels]
+    centres = model.cluster_centers_[order]
+    labels[mask] = pixel_labels
+
+    errors = ((points - centres[pixel_labels]) ** 2).sum(axis=1)
+    sse_per_cluster = np.bincount(pixel_labels, weights=errors, minlength=len(centres))
+    summary |= {
+        "clusters_found": int(model.n_clusters_),
+        "distinct_colours": int(model.n_distinct_),
+        "iterations": int(model.n_iter_),
+        "converged": bool(model.n_iter_ < max_iter),
+        "sse": float(sse_per_cluster.sum()),
+    }
+    if model.n_clusters_ < k:
+        summary["note"] = (
+            f"k = {k} exceeds the {model.n_distinct_} distinct colour(s) of the photo: "
+            "each colour is its own cluster"
+        )
+    centres_bgr = lab_to_bgr(centres) if color_space == "lab" else centres
+    summary["clusters"] = [
+        _cluster_entry(centre_bgr, int(count), float(sse), len(pixels))
+        for centre_bgr, count, sse in zip(centres_bgr, sizes[order], sse_per_cluster, strict=True)
+    ]
+    return labels, summary
+
+
+def _cluster_entry(centre_bgr: np.ndarray, count: int, sse: float, total: int) -> dict:
+    rgb = [int(v) for v in np.clip(np.rint(centre_bgr[::-1]), 0, 255)]
+    return {
+        "rgb": rgb,
+        "hex": "#{:02x}{:02x}{:02x}".format(*rgb),
+        "centre": [float(v) for v in centre_bgr[::-1]],
+        "pixels": count,
+        "share": count / total,
+        "sse": sse,
+    }
+
+
+def write_clusters(
+    image: np.ndarray, labels_path, summary_path, *, image_name: str, k: int, **fit_options
+):
+    """Cluster ``image`` for one k, write its label map and summary, and return both."""
+    labels, summary = clustered(image, k, **fit_options)
+    write_png(labels_path, labels)
+    write_json(summary_path, {"image": image_name} | summary)
+    return labels, summary

@@ -1,0 +1,166 @@
+"""The steps as command-line programs: by hand, as the rules run them, and pinned bytes."""
+
+import ast
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SCRIPTS, copy_workflow, files_under, run_snakemake, write_photo
+
+STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet")
+
+
+def step(name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run scripts/NAME.py as a rule runs it: a plain command, stderr captured."""
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / f"{name}.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.parametrize("name", STEPS)
+def test_every_step_has_help_naming_its_options(name):
+    text = step(name, "--help").stdout
+    assert (
+        text.startswith("usage:") and "--output" in text or "--labels" in text or "--plot" in text
+    )
+    # The module docstring is the help's description, with a runnable example.
+    assert "Example:" in text and f"scripts/{name}.py" in text
+
+
+def test_one_frame_by_hand_is_the_workflows_frame(project, tmp_path):
+    """The README's recipe: resize, cluster and annotate one photo by hand, same bytes as Snakemake."""
+    photo = write_photo(project / "images" / "photo.jpg", width=90, height=60, seed=7)
+    run_snakemake(project, "--config", "ks=[4]")
+    out = tmp_path / "by hand"
+    step("resize", "--max_size=500", f"--output={out / 'resized.png'}", "--", str(photo))
+    step(
+        "cluster",
+        "--k=4",
+        "--image=photo",
+        f"--labels={out / 'k_4.png'}",
+        f"--summary={out / 'k_4.json'}",
+        "--",
+        str(out / "resized.png"),
+    )
+    step(
+        "annotate",
+        f"--output={out / 'frame.png'}",
+        "--",
+        str(out / "k_4.png"),
+        str(out / "k_4.json"),
+    )
+    results = project / "results" / "photo"
+    assert (out / "resized.png").read_bytes() == (results / "resized.png").read_bytes()
+    assert (out / "k_4.png").read_bytes() == (results / "clusters/k_4.png").read_bytes()
+    assert (out / "k_4.json").read_bytes() == (results / "clusters/k_4.json").read_bytes()
+    assert (out / "frame.png").read_bytes() == (results / "frames/k_4.png").read_bytes()
+
+
+def test_bad_input_ends_with_one_line_and_status_1(tmp_path):
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("not a photo")
+    result = step("resize", f"--output={tmp_path / 'out.png'}", "--", str(notes), check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"ERROR: {notes}: not an image in a known format, or its header is damaged"
+    ]
+    assert not (tmp_path / "out.png").exists()
+    missing = tmp_path / "gone.png"
+    result = step("annotate", "--output=f.png", "--", str(missing), "x.json", check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"ERROR: {missing}: cannot be read (No such file or directory); rerun the step that writes it"
+    ]
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    result = step("annotate", "--output=f.png", "--", str(damaged), "x.json", check=False)
+    assert result.stderr.splitlines() == [
+        f"ERROR: {damaged}: damaged (OpenCV cannot decode it); rerun the step that writes it"
+    ]
+
+
+def test_a_bad_option_is_refused_with_its_name(tmp_path):
+    result = step("resize", "--upscale=maybe", "--output=o.png", "--", "x.png", check=False)
+    assert result.returncode == 2
+    assert "--upscale: expected true or false, not 'maybe'" in result.stderr
+
+
+def imported_files(script: Path) -> set[str]:
+    """Return our modules (paths under scripts/) that ``script`` imports, all the way down."""
+    found, todo = set(), [script]
+    while todo:
+        tree = ast.parse(todo.pop().read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                base = SCRIPTS / name.replace(".", "/")
+                for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                    relative = str(candidate.relative_to(SCRIPTS))
+                    # A package's __init__ holding only its docstring is no code to rerun for.
+                    if candidate.is_file() and relative not in found:
+                        if (
+                            candidate.name == "__init__.py"
+                            and len(ast.parse(candidate.read_text()).body) == 1
+                        ):
+                            continue
+                        found.add(relative)
+                        todo.append(candidate)
+    return found
+
+
+def step_libraries() -> dict[str, list[str]]:
+    """Return STEP_LIBRARIES as workflow/rules/common.smk writes it."""
+    text = (REPO / "workflow/rules/common.smk").read_text()
+    literal = re.search(r"^STEP_LIBRARIES = (\{.*?^\})", text, re.DOTALL | re.MULTILINE).group(1)
+    return ast.literal_eval(literal)
+
+
+@pytest.mark.parametrize("name", [s for s in STEPS if s != "sweep"])
+def test_rules_list_exactly_the_code_their_step_imports(name):
+    """Editing a module must rerun the steps that run it, and no other."""
+    assert sorted(step_libraries()[name]) == sorted(imported_files(SCRIPTS / f"{name}.py"))
+
+
+def test_the_sweep_runs_the_code_of_cluster_and_annotate():
+    libraries = step_libraries()
+    assert imported_files(SCRIPTS / "sweep.py") == set(libraries["cluster"]) | set(
+        libraries["annotate"]
+    )
+
+
+def sha256_lines(folder: Path) -> list[str]:
+    return [
+        f"{hashlib.sha256(data).hexdigest()}  {name}"
+        for name, data in files_under(folder).items()
+        if not name.endswith("elbow.png")
+    ]
+
+
+def test_sample_photos_give_the_pinned_bytes(tmp_path):
+    """Every output of the sample photos, byte for byte as pinned in tests/data.
+
+    The elbow plots are left out: matplotlib draws them, and its own releases may
+    move a pixel; everything else is ours.
+    """
+    root = copy_workflow(tmp_path / "samples")
+    shutil.copytree(REPO / "images", root / "images")
+    run_snakemake(root, "--config", "ks=[1,3,8,50]")
+    pinned = (REPO / "tests/data/sample_outputs.sha256").read_text().splitlines()
+    assert sha256_lines(root / "results") == pinned

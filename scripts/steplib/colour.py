@@ -9,6 +9,7 @@ order), and the matrices are derived in exact rational arithmetic, so that
 white is L* = 100, a* = b* = 0.
 """
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -57,6 +58,32 @@ _SLOPE = float(3 * Fraction(6, 29) ** 2)
 _OFFSET = float(Fraction(4, 29))
 
 
+# Rows converted at a time: the temporaries of a block stay in the CPU's caches,
+# which makes 100 000 colours several times faster than one pass over all.
+_BLOCK_ROWS = 8192
+
+
+def _in_blocks(function):
+    """Return ``function`` of (n, 3) arrays applied to (..., 3) arrays, block by block.
+
+    The arrays are broadcast together; each row's result depends on that row
+    alone, so the blocks change nothing but the speed.
+    """
+
+    @functools.wraps(function)
+    def in_blocks(*arrays, **options):
+        arrays = np.broadcast_arrays(*(np.asarray(array) for array in arrays))
+        leading = arrays[0].shape[:-1]
+        rows = [array.reshape(-1, array.shape[-1]) for array in arrays]
+        starts = range(0, max(len(rows[0]), 1), _BLOCK_ROWS)
+        result = np.concatenate(
+            [function(*(r[i : i + _BLOCK_ROWS] for r in rows), **options) for i in starts]
+        )
+        return result.reshape(leading + result.shape[1:])
+
+    return in_blocks
+
+
 def _product(matrix, v0, v1, v2) -> np.ndarray:
     """Return matrix @ (v0, v1, v2) as a (3, ...) array, each row summed left to right."""
     return np.stack([row[0] * v0 + row[1] * v1 + row[2] * v2 for row in matrix])
@@ -78,6 +105,7 @@ def _srgb_of_linear(linear: np.ndarray) -> np.ndarray:
 _LINEAR_OF_8BIT = _linear_of_srgb(np.arange(256) / 255)
 
 
+@_in_blocks
 def bgr_to_lab(colours: np.ndarray) -> np.ndarray:
     """Return CIE L*a*b* (L in 0..100, D65) of (n, 3) BGR ``colours`` on the 8-bit scale, as float64."""
     colours = np.asarray(colours)
@@ -90,6 +118,7 @@ def bgr_to_lab(colours: np.ndarray) -> np.ndarray:
     return np.stack([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])], axis=1)
 
 
+@_in_blocks
 def lab_to_bgr(lab: np.ndarray) -> np.ndarray:
     """Return BGR on the 8-bit scale (float64, clipped to 0..255) of (n, 3) CIE L*a*b* colours."""
     lightness, a, b = np.asarray(lab, dtype=np.float64).T
@@ -119,6 +148,7 @@ def _hue(a: np.ndarray, b: np.ndarray):
     return atan2_degrees(np.where(lower, -b, b), np.where(lower, -a, a)), lower
 
 
+@_in_blocks
 def ciede2000(lab1, lab2, *, k_l: float = 1, k_c: float = 1, k_h: float = 1) -> np.ndarray:
     """Return the CIEDE2000 colour difference of CIE L*a*b* colours, pair by pair.
 

@@ -57,7 +57,7 @@ def exp(x) -> np.ndarray:
     k = np.rint(x * _INV_LN2)
     r = (x - k * _LN2_HI) - k * _LN2_LO
     # NaN stays NaN through the series; its exponent may be anything.
-    return np.ldexp(_series(r, _EXP), np.nan_to_num(k).astype(np.int32))
+    return np.ldexp(_series(r, _EXP), np.where(np.isnan(k), 0, k).astype(np.int32))
 
 
 def log(x) -> np.ndarray:
@@ -107,8 +107,11 @@ def _sine_by_quadrant(degrees, quarter_turns: int) -> np.ndarray:
     r2 = r * r
     sine = r * _series(r2, _SIN)
     cosine = _series(r2, _COS)
-    quadrant = np.mod(k + quarter_turns, 4)
-    return np.select([quadrant == 0, quadrant == 1, quadrant == 2], [sine, cosine, -sine], -cosine)
+    # The quadrant n in 0..3 (exact: k is integral) picks +-sin r or +-cos r.
+    n = k + quarter_turns
+    n = n - 4 * np.floor(n / 4)
+    value = np.where((n == 1) | (n == 3), cosine, sine)
+    return np.where(n >= 2, -value, value)
 
 
 def sin_degrees(degrees) -> np.ndarray:

@@ -313,3 +313,25 @@ def test_outputs_are_the_same_bytes_with_and_without_simd_kernels(tmp_path):
     baseline, reduced = outputs.values()
     assert len(baseline) == 100_000 * (3 + 3 + 3 + 1) * 8
     assert baseline == reduced, f"the outputs change without {dispatched}"
+
+
+def test_the_benchmarks_numpy_variant_computes_the_same_formulas_and_is_undone():
+    sys.path.insert(0, str(SCRIPTS.parent / "benchmarks"))
+    from colour_bench import NUMPY_KERNELS, numpy_kernels
+
+    bgr, other = random_bgr(20_000), random_bgr(20_000, seed=RNG_SEED + 1)
+    exact = (
+        bgr_to_lab(bgr),
+        lab_to_bgr(bgr_to_lab(bgr)),
+        ciede2000(bgr_to_lab(bgr), bgr_to_lab(other)),
+    )
+    with numpy_kernels():
+        assert all(getattr(colour, name) is function for name, function in NUMPY_KERNELS.items())
+        kernels = (
+            bgr_to_lab(bgr),
+            lab_to_bgr(bgr_to_lab(bgr)),
+            ciede2000(bgr_to_lab(bgr), bgr_to_lab(other)),
+        )
+    assert colour.cbrt is exact_math.cbrt and colour.power is exact_math.power
+    for ours, theirs in zip(exact, kernels, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-11)

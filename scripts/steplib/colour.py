@@ -48,8 +48,9 @@ def _as_floats(matrix):
     return [[float(value) for value in row] for row in matrix]
 
 
-_TO_XYZ = _as_floats(_rgb_to_xyz_over_white())
-_FROM_XYZ = _as_floats(_inverse(_rgb_to_xyz_over_white()))
+_EXACT_TO_XYZ = _rgb_to_xyz_over_white()
+_TO_XYZ = _as_floats(_EXACT_TO_XYZ)
+_FROM_XYZ = _as_floats(_inverse(_EXACT_TO_XYZ))
 
 # CIE L*a*b*: f(t) = cbrt(t) above (6/29)**3, and the line t / (3 (6/29)**2) + 4/29 below.
 _DELTA = float(Fraction(6, 29))
@@ -107,7 +108,11 @@ _LINEAR_OF_8BIT = _linear_of_srgb(np.arange(256) / 255)
 
 @_in_blocks
 def bgr_to_lab(colours: np.ndarray) -> np.ndarray:
-    """Return CIE L*a*b* (L in 0..100, D65) of (n, 3) BGR ``colours`` on the 8-bit scale, as float64."""
+    """Return CIE L*a*b* (L in 0..100, D65) of (n, 3) BGR ``colours`` on the 8-bit scale, as float64.
+
+    uint8 colours take a table of the 256 linear values, which holds exactly
+    what other dtypes compute.
+    """
     colours = np.asarray(colours)
     if colours.dtype == np.uint8:
         blue, green, red = _LINEAR_OF_8BIT[colours.T]

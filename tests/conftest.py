@@ -1,5 +1,6 @@
 """Shared helpers: synthetic photos, a private copy of the workflow, and a Snakemake runner."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "scripts"
@@ -33,6 +35,21 @@ def synthetic_photo(width: int = 48, height: int = 36, seed: int = 0) -> np.ndar
         cv2.circle(image, centre, int(rng.integers(width // 8, width // 3) + 1), colour, -1)
     image += rng.normal(0, 4, image.shape)
     return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def without_simd_kernels() -> dict[str, str] | None:
+    """Return the environment of a process whose numpy runs only its baseline kernels.
+
+    numpy picks SIMD kernels (AVX2, AVX-512, ...) at run time by CPU, and some of
+    them round differently; disabling the ones this CPU has shows, on one machine,
+    what another CPU would compute. None when this CPU has nothing above the baseline
+    (numpy refuses to disable its baseline features).
+    """
+    dispatched = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    if not dispatched:
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NPY_")}
+    return env | {"NPY_DISABLE_CPU_FEATURES": " ".join(dispatched)}
 
 
 def write_photo(path: Path, image: np.ndarray | None = None, **kwargs) -> Path:

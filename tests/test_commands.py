@@ -101,28 +101,41 @@ def imported_files(script: Path) -> set[str]:
     """Return our modules (paths under scripts/) that ``script`` imports, all the way down."""
     found, todo = set(), [script]
     while todo:
-        tree = ast.parse(todo.pop().read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+        path = todo.pop()
+        package = path.parent.relative_to(SCRIPTS).parts
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                # `from .x import y` is relative to the importing module's package.
+                base = list(package[: len(package) - node.level + 1]) if node.level else []
+                module = base + (node.module.split(".") if node.module else [])
+                names = [module + [alias.name] for alias in node.names] + [module]
             elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
+                names = [alias.name.split(".") for alias in node.names]
             else:
                 continue
             for name in names:
-                base = SCRIPTS / name.replace(".", "/")
-                for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                for candidate in module_files(name):
                     relative = str(candidate.relative_to(SCRIPTS))
-                    # A package's __init__ holding only its docstring is no code to rerun for.
-                    if candidate.is_file() and relative not in found:
-                        if (
-                            candidate.name == "__init__.py"
-                            and len(ast.parse(candidate.read_text()).body) == 1
-                        ):
-                            continue
+                    if relative not in found:
                         found.add(relative)
                         todo.append(candidate)
     return found
+
+
+def module_files(name: list[str]) -> list[Path]:
+    """Return the file of module ``name`` under scripts/, if it is ours.
+
+    A package's ``__init__.py`` that holds only its docstring is no code to rerun for.
+    """
+    if not name:
+        return []
+    base = SCRIPTS.joinpath(*name)
+    if base.with_suffix(".py").is_file():
+        return [base.with_suffix(".py")]
+    init = base / "__init__.py"
+    if init.is_file() and len(ast.parse(init.read_text()).body) > 1:
+        return [init]
+    return []
 
 
 def step_libraries() -> dict[str, list[str]]:

@@ -138,6 +138,7 @@ STEP_LIBRARIES = {
         "steplib/read_image.py",
         "steplib/label_map.py",
         "steplib/colour.py",
+        "steplib/exact_math.py",
         "steplib/clustering.py",
         "kmeans.py",
     ],

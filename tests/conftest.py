@@ -87,14 +87,32 @@ def files_under(folder: Path) -> dict[str, bytes]:
     }
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True, profile: bool = False):
-    """Run Snakemake in ``workdir`` and return the finished process (stdout and stderr as text)."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2"]
+def run_snakemake(
+    workdir: Path,
+    *args: str,
+    check: bool = True,
+    profile: bool = False,
+    cores: str | None = "2",
+    env: dict[str, str] | None = None,
+):
+    """Run Snakemake in ``workdir`` and return the finished process (stdout and stderr as text).
+
+    ``cores=None`` leaves the number of cores to the profile; ``env`` adds environment variables.
+    """
+    command = [sys.executable, "-m", "snakemake"]
+    if cores is not None:
+        command += ["--cores", cores]
     if not profile:
         command += ["--workflow-profile", "none"]
     command += args
     result = subprocess.run(
-        command, cwd=workdir, capture_output=True, text=True, timeout=900, check=False
+        command,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     if check and result.returncode != 0:
         raise AssertionError(
@@ -128,3 +146,26 @@ def project(tmp_path) -> Path:
     root = copy_workflow(tmp_path / "project")
     (root / "images").mkdir()
     return root
+
+
+# Two small photos and three ks: the end-to-end runs on executors compare their results
+# with one local run of these (test_cluster_executor, test_no_shared_fs, test_slurm).
+KS = "ks=[1,2,3]"
+PHOTO_NAMES = ("beach", "forest")
+
+
+def two_photos_in(root: Path) -> Path:
+    write_photo(root / "images" / "beach.jpg", width=64, height=40, seed=1)
+    write_photo(root / "images" / "forest.png", width=30, height=50, seed=2)
+    return root
+
+
+def project_with_two_photos(root: Path) -> Path:
+    return two_photos_in(copy_workflow(root))
+
+
+@pytest.fixture(scope="session")
+def local_run(tmp_path_factory):
+    """The two photos run locally: the reference the executors' results must equal."""
+    root = project_with_two_photos(tmp_path_factory.mktemp("local"))
+    return root, run_snakemake(root, "--config", KS)

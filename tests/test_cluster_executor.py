@@ -14,24 +14,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, files_under, job_counts, run_snakemake, write_photo
+from conftest import (
+    KS,
+    PHOTO_NAMES,
+    REPO,
+    copy_workflow,
+    files_under,
+    job_counts,
+    project_with_two_photos,
+    run_snakemake,
+    two_photos_in,
+)
 
-KS = "ks=[1,2,3]"
-PHOTO_NAMES = ("beach", "forest")
 # Where profiles/cluster-generic/submit.sh keeps a copy of each job script, its output
 # (.out), its process id (.pid) and its exit status (.exit).
 RECORDS = "logs/cluster-generic"
 CLUSTER_GENERIC = ("--workflow-profile", "profiles/cluster-generic")
-
-
-def two_photos_in(root: Path) -> Path:
-    write_photo(root / "images" / "beach.jpg", width=64, height=40, seed=1)
-    write_photo(root / "images" / "forest.png", width=30, height=50, seed=2)
-    return root
-
-
-def project_with_two_photos(root: Path) -> Path:
-    return two_photos_in(copy_workflow(root))
 
 
 def submissions(root: Path) -> dict[str, dict]:
@@ -60,12 +58,6 @@ def group_options(profile: Path) -> list[str]:
     groups = [f"{rule}={group}" for rule, group in settings["groups"].items()]
     components = [f"{group}={n}" for group, n in settings["group-components"].items()]
     return ["--groups", *groups, "--group-components", *components]
-
-
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    root = project_with_two_photos(tmp_path_factory.mktemp("local"))
-    return root, run_snakemake(root, "--config", KS)
 
 
 @pytest.fixture(scope="module")

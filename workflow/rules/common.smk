@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
+from snakemake_interface_executor_plugins.settings import SharedFSUsage
 
 
 def command_line_types(config, schema):
@@ -47,8 +48,19 @@ def check_config(config, schema):
         )
 
 
+def schema_text(path):
+    """Return the text of the config schema, or say how to ship it to a job that lacks it."""
+    if not path.exists():
+        raise WorkflowError(
+            f"{path} is missing. Without a shared file system, Snakemake ships to each job "
+            "only the Snakefiles, config files and the files git tracks: start Snakemake in a "
+            "git clone of the workflow, with every file added to git."
+        )
+    return path.read_text(encoding="utf-8")
+
+
 CONFIG_SCHEMA = yaml.safe_load(
-    (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8")
+    schema_text(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 )
 command_line_types(config, CONFIG_SCHEMA)
 check_config(config, CONFIG_SCHEMA)
@@ -56,6 +68,37 @@ check_config(config, CONFIG_SCHEMA)
 validate(config, "../schemas/config.schema.yaml")
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def storage_query(path):
+    """Return the storage query of ``path`` when inputs and outputs go through a storage
+    provider (``--shared-fs-usage`` without input-output, as in the cloud), else None."""
+    if SharedFSUsage.INPUT_OUTPUT in workflow.storage_settings.shared_fs_usage:
+        return None
+    prefix = workflow.storage_settings.default_storage_prefix
+    if prefix is None:
+        raise WorkflowError(
+            "without a shared file system the photos and results live in a storage: "
+            "give --default-storage-provider and --default-storage-prefix"
+        )
+    return f"{prefix.rstrip('/')}/{os.path.normpath(path)}"
+
+
+def files_directly_in(folder):
+    """Return the paths of the files directly inside ``folder``: on this machine's disk, or,
+    without a shared file system, in the storage (where the jobs will read them)."""
+    query = storage_query(folder)
+    if query is None:
+        if not Path(folder).is_dir():
+            raise WorkflowError(
+                f"input_dir '{folder}' is not a folder: set input_dir in config.yaml or with --config input_dir=PATH"
+            )
+        return [entry.path for entry in os.scandir(folder) if entry.is_file()]
+    # A storage lists the objects below a prefix, at every depth (the fs provider also
+    # lists folders, which no photo name matches unless a folder is named like one).
+    listing = workflow.storage_registry.default_storage_provider.object(query + "/")
+    inside = [str(match).removeprefix(query + "/") for match in listing.list_candidate_matches()]
+    return [os.path.join(folder, name) for name in inside if name and "/" not in name]
 
 
 def discover_photos(folder):
@@ -67,19 +110,12 @@ def discover_photos(folder):
     photos go on. Two photos with the same name stop the run, since their
     outputs would collide.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise WorkflowError(
-            f"input_dir '{folder}' is not a folder: set input_dir in config.yaml or with --config input_dir=PATH"
-        )
     photos, refused = {}, []
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        path = Path(entry.path)
-        if entry.name.startswith(".") or path.suffix.lower() not in IMAGE_EXTENSIONS:
+    for file in sorted(files_directly_in(folder), key=os.path.basename):
+        path = Path(file)
+        if path.name.startswith(".") or path.suffix.lower() not in IMAGE_EXTENSIONS:
             continue
-        if not entry.is_file():
-            continue
-        if "{" in entry.name or "}" in entry.name:
+        if "{" in path.name or "}" in path.name:
             refused.append(str(path))
             continue
         name = path.stem
@@ -107,14 +143,24 @@ def first_error(name):
     return None
 
 
+def exists(path):
+    """Whether ``path`` exists, on this machine or in the storage (no shared file system)."""
+    query = storage_query(path)
+    if query is None:
+        return Path(path).exists()
+    return workflow.storage_registry.default_storage_provider.object(query).exists()
+
+
 def report_failed_photos():
     """Name, after a failed run, each photo without its GIF and the first error in its logs."""
-    failed = [name for name in PHOTOS if not Path(f"results/{name}/{name}.gif").exists()]
+    failed = [name for name in PHOTOS if not exists(f"results/{name}/{name}.gif")]
     if not failed:
         return
+    # Without a shared file system the logs are in the storage, not here.
+    logs = storage_query("logs") or "logs"
     lines = []
     for name in failed:
-        lines.append(f"  {first_error(name) or PHOTOS[name] + ': see its logs under logs/'}")
+        lines.append(f"  {first_error(name) or PHOTOS[name] + f': see its logs under {logs}/'}")
     logger.error(f"{len(failed)} of {len(PHOTOS)} photos have no GIF:\n" + "\n".join(lines))
     warn_about_refused(REFUSED)
 

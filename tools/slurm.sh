@@ -41,8 +41,13 @@ install_missing() {
         chmod +x "$policy"
         own_policy=yes
     fi
+    # A fresh machine may not have the package lists yet.
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
-        > "$dir/apt.log" 2>&1 || die "apt-get install ${missing[*]} failed: see $dir/apt.log"
+        > "$dir/apt.log" 2>&1 ||
+        { apt-get update -q >> "$dir/apt.log" 2>&1 &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                "${missing[@]}" >> "$dir/apt.log" 2>&1; } ||
+        die "apt-get install ${missing[*]} failed: see $dir/apt.log"
     if [[ $own_policy == yes ]]; then rm -f "$policy"; fi
 }
 

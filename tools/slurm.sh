@@ -147,7 +147,8 @@ EOF
         umask 077
         cat > "$dir/slurmdbd.conf" << EOF
 AuthType=auth/munge
-DbdHost=127.0.0.1
+DbdHost=$node
+DbdAddr=127.0.0.1
 DbdPort=6819
 SlurmUser=root
 PidFile=$dir/slurmdbd.pid

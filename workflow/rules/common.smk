@@ -96,8 +96,9 @@ def files_directly_in(folder):
         return [entry.path for entry in os.scandir(folder) if entry.is_file()]
     # A storage lists the objects below a prefix, at every depth (the fs provider also
     # lists folders, which no photo name matches unless a folder is named like one).
-    listing = workflow.storage_registry.default_storage_provider.object(query + "/")
-    inside = [str(match).removeprefix(query + "/") for match in listing.list_candidate_matches()]
+    below = f"{query}/"
+    listing = workflow.storage_registry.default_storage_provider.object(below)
+    inside = [str(match).removeprefix(below) for match in listing.list_candidate_matches()]
     return [os.path.join(folder, name) for name in inside if name and "/" not in name]
 
 

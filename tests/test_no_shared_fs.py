@@ -94,11 +94,12 @@ def test_each_job_ran_in_its_own_folder_with_only_the_sources(cloud_run):
         script = next(folder.glob("snakejob.*.sh"))
         job = json.loads(script.read_text().splitlines()[1].split("=", 1)[1])
         # Its data (inputs, outputs, log) are copies of objects in the bucket; its code
-        # inputs (scripts/kmeans.py) are part of the sources.
+        # inputs (the step's script and modules) are files of the sources.
         code_inputs = [path for path in job["input"] if "/source-cache/" in path]
         data = [*set(job["input"]) - set(code_inputs), *job["output"], *job["log"]]
         assert all(path.startswith(f".snakemake/storage/fs{bucket}/") for path in data)
-        assert all(path.endswith("/scripts/kmeans.py") for path in code_inputs)
+        assert code_inputs
+        assert all("scripts/" + path.split("/scripts/")[-1] in tracked for path in code_inputs)
         # Beside Snakemake's own folder, it holds only the workflow's sources, fetched from
         # the archive Snakemake put in the storage (no photo, no result).
         work = folder / "work"

@@ -194,51 +194,6 @@ def frames_of(wildcards):
     return expand("results/{image}/frames/k_{k}.png", image=wildcards.image, k=KS)
 
 
-# Resources: defaults measured on 500-pixel photos with room to spare, scaled with
-# what drives them. Cluster sites override them in their profile if they must.
-FRAME_PIXELS = config["max_size"] ** 2
-
-
-def photo_mem_mb(wildcards, input):
-    """Memory to decode one photo: a compressed file grows a few times when decoded."""
-    return 300 + 10 * int(input.size_mb)
-
-
-def frame_mem_mb(wildcards):
-    """Memory of a per-k job, with room: 200 MB at 500 px, where 88 MB was measured."""
-    return 100 + FRAME_PIXELS // 2500
-
-
-def animation_mem_mb(wildcards):
-    """Memory of a per-photo job: every frame of the photo at once, as RGBA."""
-    return 200 + len(KS) * FRAME_PIXELS * 4 * 3 // 1_000_000
-
-
-# Runtimes in minutes, the unit of `runtime`. At 500 px the longest job measured
-# (benchmarks/pipeline_results.md) took under 1 s for a per-k rule and about 1 s for a
-# per-photo one: a minute is ample there, and work grows with the pixels.
-
-
-def photo_runtime(wildcards, input):
-    """Minutes to decode and resize one photo: a large file takes longer to decode."""
-    return 1 + int(input.size_mb) // 100
-
-
-def frame_runtime(wildcards):
-    """Minutes for a per-k job (cluster, annotate)."""
-    return 1 + FRAME_PIXELS // 1_000_000
-
-
-def sweep_runtime(wildcards):
-    """Minutes for every k of one photo in one job (one_job_per_photo: true)."""
-    return 1 + len(KS) * FRAME_PIXELS // 1_000_000
-
-
-def animation_runtime(wildcards):
-    """Minutes for a per-photo job over all frames (gif, webp, elbow, sheet)."""
-    return 1 + len(KS) * FRAME_PIXELS // 2_000_000
-
-
 def summaries_of(wildcards):
     """Return the cluster summaries of one photo, in the order of ``ks``."""
     return expand("results/{image}/clusters/k_{k}.json", image=wildcards.image, k=KS)

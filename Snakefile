@@ -37,4 +37,4 @@ rule all:
 
 
 onerror:
-    report_failed_photos()
+    report_failed_photos(log)

@@ -1,7 +1,7 @@
 """Configuration checks, photo discovery and target lists shared by every rule."""
 
-import glob
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -96,26 +96,53 @@ def warn_about_refused(refused):
         logger.warning(f"Skipped '{path}': '{{' and '}}' cannot be in a photo's name; rename it.")
 
 
-def first_error(name):
-    """Return the first one-line error in the logs of photo ``name``, or None."""
-    escaped = glob.escape(name)
-    logs = sorted(glob.glob(f"logs/*/{escaped}.log") + glob.glob(f"logs/*/{escaped}/*.log"))
+def failed_job_logs(run_logs):
+    """Return the logs of the jobs that failed in this run, from Snakemake's log of the run.
+
+    Only this run's record tells which jobs failed now: outputs left by an earlier
+    run (a GIF made before the photo was replaced) and logs of earlier failures
+    say nothing about it. Snakemake ends each failure's listing with the job's
+    ``log: PATH (check log file(s) for error details)``.
+    """
+    logs = []
+    for run_log in run_logs:
+        text = Path(run_log).read_text(errors="replace")
+        logs += re.findall(r"^\s+log: (.+?) \(check log file", text, re.MULTILINE)
+    return list(dict.fromkeys(logs))
+
+
+def photo_of_log(path):
+    """Return the photo whose job writes the log at ``path`` (logs/STEP/NAME[.log|/k_K.log])."""
+    parts = Path(path).parts
+    if len(parts) == 3 and parts[2].endswith(".log"):
+        return parts[2].removesuffix(".log")
+    return parts[2] if len(parts) == 4 else None
+
+
+def first_error(logs):
+    """Return the first one-line error (``ERROR: <file>: <reason>``) in ``logs``, or None."""
     for log in logs:
-        for text in Path(log).read_text(errors="replace").splitlines():
-            if text.startswith("ERROR: "):
-                return text.removeprefix("ERROR: ")
+        if Path(log).is_file():
+            for text in Path(log).read_text(errors="replace").splitlines():
+                if text.startswith("ERROR: "):
+                    return text.removeprefix("ERROR: ")
     return None
 
 
-def report_failed_photos():
-    """Name, after a failed run, each photo without its GIF and the first error in its logs."""
-    failed = [name for name in PHOTOS if not Path(f"results/{name}/{name}.gif").exists()]
-    if not failed:
-        return
-    lines = []
-    for name in failed:
-        lines.append(f"  {first_error(name) or PHOTOS[name] + ': see its logs under logs/'}")
-    logger.error(f"{len(failed)} of {len(PHOTOS)} photos have no GIF:\n" + "\n".join(lines))
+def report_failed_photos(run_logs):
+    """Name, after a failed run, each photo a job of which failed in it, with its first error."""
+    failed = {}
+    for log in failed_job_logs(run_logs):
+        if photo_of_log(log) in PHOTOS:
+            failed.setdefault(photo_of_log(log), []).append(log)
+    if failed:
+        lines = [
+            f"  {first_error(logs) or PHOTOS[name] + ': failed, see ' + ', '.join(logs)}"
+            for name, logs in sorted(failed.items())
+        ]
+        logger.error(
+            f"{len(failed)} of {len(PHOTOS)} photos failed in this run:\n" + "\n".join(lines)
+        )
     warn_about_refused(REFUSED)
 
 

@@ -24,7 +24,7 @@ def command_line_types(config, schema):
             config[key] = value.lower() == "true"
         elif isinstance(value, list):
             config[key] = [
-                int(item) if isinstance(item, str) and item.strip().lstrip("+-").isdigit() else item
+                int(item) if isinstance(item, str) and re.fullmatch(r"\s*[+-]?\d+\s*", item) else item
                 for item in value
             ]
 

@@ -47,8 +47,9 @@ def check_config(config, schema):
         )
 
 
+# Through source_path, which fetches it when the workflow is a module from GitHub.
 CONFIG_SCHEMA = yaml.safe_load(
-    (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8")
+    Path(workflow.source_path("../schemas/config.schema.yaml")).read_text(encoding="utf-8")
 )
 command_line_types(config, CONFIG_SCHEMA)
 check_config(config, CONFIG_SCHEMA)

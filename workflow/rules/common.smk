@@ -9,6 +9,10 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 
+# A whole number as --config writes it ("+-5" is none: the schema refuses it, naming the key).
+WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
+
+
 def command_line_types(config, schema):
     """Give ``--config`` values the types they have in config.yaml.
 
@@ -24,7 +28,7 @@ def command_line_types(config, schema):
             config[key] = value.lower() == "true"
         elif isinstance(value, list):
             config[key] = [
-                int(item) if isinstance(item, str) and re.fullmatch(r"\s*[+-]?\d+\s*", item) else item
+                int(item) if isinstance(item, str) and WHOLE_NUMBER.fullmatch(item) else item
                 for item in value
             ]
 

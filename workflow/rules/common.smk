@@ -8,7 +8,6 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-
 # A whole number as --config writes it ("+-5" is none: the schema refuses it, naming the key).
 WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
 

@@ -24,7 +24,7 @@ ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 
 @functools.cache
 def photo_header(path):
-    """Return (width, height, has_alpha, bytes_per_sample) from the photo's header.
+    """Return (width, height, has_alpha, bytes_per_sample, is_jpeg) from the photo's header.
 
     Pillow reads only the header (no pixels), so thousands of photos cost well
     under a second. None when the file is not there: without a shared file system
@@ -36,12 +36,13 @@ def photo_header(path):
             has_alpha = image.mode in ALPHA_MODES or "transparency" in image.info
             # 16-bit samples show in the mode ("I;16") or in the tile's raw mode ("RGB;16B").
             raw = f"{image.mode} {image.tile[0].args if image.tile else ''}"
-            return image.width, image.height, has_alpha, 2 if "16" in raw else 1
+            depth = 2 if "16" in raw else 1
+            return image.width, image.height, has_alpha, depth, image.format == "JPEG"
     except FileNotFoundError:
         return None
     except Exception:
         # A damaged or foreign file: the resize refuses it at once, with its reason.
-        return 0, 0, False, 1
+        return 0, 0, False, 1, False
 
 
 def resized_size(header):
@@ -62,9 +63,9 @@ def decoded_size(header):
     A JPEG is decoded at 1/2, 1/4 or 1/8 of its size while its longer side stays
     at least max_size (libjpeg's reduced decoding, scripts/steplib/read_image.py).
     """
-    width, height, has_alpha, _ = header
+    width, height, has_alpha, _, is_jpeg = header
     factor = 1
-    if not has_alpha:
+    if is_jpeg and not has_alpha:
         while factor < 8 and max(width, height) // (factor * 2) >= config["max_size"]:
             factor *= 2
     return -(-width // factor), -(-height // factor)
@@ -86,7 +87,7 @@ def resize_mem_mb(wildcards, input, attempt):
     header = photo_header(input.photo)
     if header is None:  # not visible here: the worst photo max_pixels allows
         side = int(config["max_pixels"] ** 0.5)
-        header = (side, side, True, 2)
+        header = (side, side, True, 2, False)
     width, height = decoded_size(header)
     samples = 4 if header[2] else 3
     decoded = width * height * samples * header[3]

@@ -11,6 +11,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/resize.smk"
 
 
@@ -36,4 +37,4 @@ rule all:
 
 
 onerror:
-    report_failed_photos()
+    report_failed_photos(log)

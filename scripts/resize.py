@@ -36,9 +36,10 @@ def resized(image: np.ndarray, max_size: int, upscale: bool = False) -> np.ndarr
 def _resized_with_alpha(image: np.ndarray, size, interpolation) -> np.ndarray:
     # Average colours weighted by opacity (premultiplied alpha), so that the
     # colour hidden under transparent pixels does not bleed into the edges.
-    alpha = image[..., 3:].astype(np.float32) / 255
-    premultiplied = np.concatenate([image[..., :3] * alpha, alpha * 255], axis=2)
-    small = cv2.resize(premultiplied, size, interpolation=interpolation)
+    if interpolation == cv2.INTER_AREA:
+        small = _area_shrunk_premultiplied(image, size)
+    else:  # enlarging: the photo is smaller than max_size, so memory is no concern
+        small = cv2.resize(_premultiplied(image), size, interpolation=interpolation)
     small = np.clip(small, 0, 255)
     opacity = small[..., 3:] / 255
     colour = np.divide(
@@ -47,6 +48,35 @@ def _resized_with_alpha(image: np.ndarray, size, interpolation) -> np.ndarray:
     return np.rint(np.clip(np.concatenate([colour, small[..., 3:]], axis=2), 0, 255)).astype(
         np.uint8
     )
+
+
+def _premultiplied(image: np.ndarray) -> np.ndarray:
+    """Return BGRA ``image`` as float32 (B*a, G*a, R*a, 255*a), with a = alpha / 255."""
+    alpha = image[..., 3:].astype(np.float32) / 255
+    return np.concatenate([image[..., :3] * alpha, alpha * 255], axis=2)
+
+
+# Rows premultiplied at a time: the float32 band of a 8000-pixel-wide photo and its
+# temporaries take about 70 MB.
+BAND_ROWS = 256
+
+
+def _area_shrunk_premultiplied(image: np.ndarray, size) -> np.ndarray:
+    """Return the premultiplied ``image`` shrunk to ``size`` with ``cv2.INTER_AREA``, lean.
+
+    A float32 premultiplied copy of a whole photo is four times its size (2 GB
+    for 8000x8000 pixels). Area averaging is separable, so the photo is shrunk
+    in width a band of rows at a time, then in height: besides the photo, only
+    one band and the (photo height x new width) intermediate are ever held.
+    """
+    width, height = size
+    narrow = np.empty((image.shape[0], width, 4), np.float32)
+    for top in range(0, image.shape[0], BAND_ROWS):
+        band = _premultiplied(image[top : top + BAND_ROWS])
+        narrow[top : top + len(band)] = cv2.resize(
+            band, (width, len(band)), interpolation=cv2.INTER_AREA
+        )
+    return cv2.resize(narrow, (width, height), interpolation=cv2.INTER_AREA)
 
 
 def resize_photo(source, target, max_size: int, upscale: bool, max_pixels: int) -> None:

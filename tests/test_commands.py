@@ -2,6 +2,7 @@
 
 import ast
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -10,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SCRIPTS, copy_workflow, files_under, run_snakemake, write_photo
+from conftest import (
+    REPO,
+    SCRIPTS,
+    copy_workflow,
+    files_under,
+    job_counts,
+    run_snakemake,
+    write_photo,
+)
 
 STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet")
 
@@ -177,3 +186,29 @@ def test_sample_photos_give_the_pinned_bytes(tmp_path):
     run_snakemake(root, "--config", "ks=[1,3,8,50]")
     pinned = (REPO / "tests/data/sample_outputs.sha256").read_text().splitlines()
     assert sha256_lines(root / "results") == pinned
+
+
+def test_outputs_follow_the_umask(tmp_path):
+    """Group-shared project folders (umask 002) get group-writable results."""
+    photo = write_photo(tmp_path / "photo.png")
+    output = tmp_path / "out" / "resized.png"
+    subprocess.run(
+        [sys.executable, str(SCRIPTS / "resize.py"), f"--output={output}", "--", str(photo)],
+        check=True,
+        preexec_fn=lambda: os.umask(0o002),
+    )
+    assert output.stat().st_mode & 0o777 == 0o664
+
+
+def test_the_readmes_command_for_data_apart_from_the_code(tmp_path):
+    """The README's `--snakefile ... --directory ...` names files that exist, and runs."""
+    readme = (REPO / "README.md").read_text()
+    command = re.search(r"`snakemake (--snakefile \S+ --directory \S+)`", readme).group(1)
+    code = copy_workflow(tmp_path / "kmeans-gif")
+    data = tmp_path / "project"
+    write_photo(data / "images/photo.png")
+    shutil.copy2(code / "config.yaml", data / "config.yaml")
+    arguments = command.replace("/path/to/kmeans-gif", str(code))
+    arguments = arguments.replace("/path/to/project", str(data)).split()
+    result = run_snakemake(tmp_path, *arguments, "--dry-run")
+    assert job_counts(result)["resize"] == 1

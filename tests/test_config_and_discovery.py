@@ -20,6 +20,8 @@ def planned_photos(result) -> list[str]:
         ("ks=[-3]", "ks[0]: -3 is less than the minimum of 1"),
         ("ks=[2,4,2]", "ks: [2, 4, 2] has non-unique elements"),
         ("ks=[2.5]", "ks[0]: '2.5' is not of type 'integer'"),
+        ("ks=[+-5]", "ks[0]: '+-5' is not of type 'integer'"),
+        ("ks=[+4,-+2]", "ks[1]: '-+2' is not of type 'integer'"),
         ("ks=[]", "ks: [] should be non-empty"),
         ("max_size=0", "max_size: 0 is less than the minimum of 1"),
         ("max_size=big", "max_size: 'big' is not of type 'integer'"),
@@ -33,6 +35,7 @@ def test_bad_config_stops_before_any_job_naming_the_key(project, override, expec
     result = run_snakemake(project, "--config", override, check=False)
     assert result.returncode == 1
     assert "Invalid configuration" in output_of(result)
+    assert "Traceback" not in output_of(result) and "ValueError" not in output_of(result)
     assert expected in output_of(result)
     assert job_counts(result) == {}
     assert not (project / "results").exists()

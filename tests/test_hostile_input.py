@@ -159,7 +159,7 @@ def test_bad_photos_fail_alone_and_are_named(hostile_run):
     root, result = hostile_run
     assert result.returncode == 1
     text = output_of(result)
-    assert "3 of 14 photos have no GIF:" in text
+    assert "3 of 14 photos failed in this run:" in text
     assert "images/empty.png: empty file (0 bytes)" in text
     assert "images/notes.png: not an image in a known format" in text
     assert "images/cut.jpg: damaged, truncated or unsupported JPEG file" in text

@@ -153,7 +153,7 @@ def test_a_cancelled_submission_fails_its_photo_only_and_the_next_run_completes_
     assert run.returncode == 1
     assert "Error in group per_image" in stderr
     assert f"*** JOB {cancelled['id']} ON" in stderr and "CANCELLED" in stderr
-    assert re.search(r"1 of 2 photos have no GIF", stderr), stderr[-3000:]
+    assert re.search(r"1 of 2 photos failed in this run", stderr), stderr[-3000:]
     local = files_under(local_run[0] / "results")
     gifs = {name: (root / f"results/{name}/{name}.gif").exists() for name in PHOTO_NAMES}
     assert sorted(gifs.values()) == [False, True]

@@ -8,7 +8,10 @@ a bug and keeps its traceback.
 """
 
 import argparse
+import os
 import sys
+
+import cv2
 
 
 class StepError(Exception):
@@ -31,6 +34,10 @@ def boolean(text: str) -> bool:
 
 def run(work, *args, **kwargs) -> None:
     """Run ``work(*args, **kwargs)``; a ``StepError`` ends the program with its one line."""
+    # OpenCV's own thread pool is sized to the machine and ignores OMP_NUM_THREADS:
+    # hold it to the job's threads, which Snakemake passes there (as it does to BLAS).
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        cv2.setNumThreads(int(os.environ["OMP_NUM_THREADS"]))
     try:
         work(*args, **kwargs)
     except StepError as error:

@@ -57,14 +57,14 @@ def read_image(path, *, min_size: int = 0, max_pixels: int = 0) -> np.ndarray:
             f"{path}: {width}x{height} is {width * height:,} pixels, over the limit of "
             f"{max_pixels:,} (config key max_pixels)"
         )
-    data = np.fromfile(path, dtype=np.uint8)
-    if has_alpha:
-        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-        image = _as_bgra(image) if image is not None else None
-        if image is not None and (image[..., 3] == 255).all():
+    flag = (
+        cv2.IMREAD_UNCHANGED if has_alpha else _colour_flag(image_format, width, height, min_size)
+    )
+    image = _decoded(path, image_format, flag)
+    if has_alpha and image is not None:
+        image = _as_bgra(image)
+        if image[..., 3].min() == 255:
             image = np.ascontiguousarray(image[..., :3])  # declared transparency, none used
-    else:
-        image = cv2.imdecode(data, _colour_flag(image_format, width, height, min_size))
     if image is None or image.size == 0:
         raise UnreadableImage(
             f"{path}: damaged, truncated or unsupported {image_format} file "
@@ -98,6 +98,17 @@ def _probe(path: Path):
         raise UnreadableImage(f"{path}: {reason}") from None
 
 
+def _decoded(path: Path, image_format: str, flag: int):
+    """Return OpenCV's decoding of the file at ``path``, or None when it cannot decode it."""
+    if image_format == "JPEG":
+        # From the file's bytes: OpenCV's imread accepts a truncated JPEG (grey below
+        # the break), imdecode refuses it. A JPEG is small beside its decoded pixels.
+        return cv2.imdecode(np.fromfile(path, dtype=np.uint8), flag)
+    # From the path: OpenCV's decoders already hold about twice the decoded image at
+    # their peak, and the file's bytes (as large, uncompressed) would add a third.
+    return cv2.imread(str(path), flag)
+
+
 def _colour_flag(image_format: str, width: int, height: int, min_size: int) -> int:
     if image_format != "JPEG" or not min_size:
         return cv2.IMREAD_COLOR
@@ -110,7 +121,7 @@ def _colour_flag(image_format: str, width: int, height: int, min_size: int) -> i
 def _as_bgra(image: np.ndarray) -> np.ndarray:
     """Convert OpenCV's unchanged decode (grey, grey+alpha, BGR, BGRA; 8 or 16 bit) to 8-bit BGRA."""
     if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
+        image = np.right_shift(image, 8, out=image).astype(np.uint8)  # no third copy
     elif image.dtype != np.uint8:
         image = cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if image.ndim == 2:

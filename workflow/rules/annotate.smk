@@ -12,7 +12,7 @@ rule annotate:
         "../envs/segment.yaml"
     threads: 1
     resources:
-        mem_mb=frame_mem_mb,
+        mem_mb=annotate_mem_mb,
         runtime=frame_runtime,
     shell:
         "python {input.script:q} --output={output:q} -- {input.labels:q} {input.summary:q}"

@@ -12,7 +12,7 @@ rule cluster:
         "../envs/segment.yaml"
     threads: 1
     resources:
-        mem_mb=frame_mem_mb,
+        mem_mb=cluster_mem_mb,
         runtime=frame_runtime,
     params:
         fit=FIT_ARGUMENTS,

@@ -1,13 +1,16 @@
 """Configuration checks, photo discovery and target lists shared by every rule."""
 
-import glob
 import os
+import re
 from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 from snakemake_interface_executor_plugins.settings import SharedFSUsage
+
+# A whole number as --config writes it ("+-5" is none: the schema refuses it, naming the key).
+WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
 
 
 def command_line_types(config, schema):
@@ -25,7 +28,7 @@ def command_line_types(config, schema):
             config[key] = value.lower() == "true"
         elif isinstance(value, list):
             config[key] = [
-                int(item) if isinstance(item, str) and item.strip().lstrip("+-").isdigit() else item
+                int(item) if isinstance(item, str) and WHOLE_NUMBER.fullmatch(item) else item
                 for item in value
             ]
 
@@ -59,8 +62,9 @@ def schema_text(path):
     return path.read_text(encoding="utf-8")
 
 
+# Through source_path, which fetches it when the workflow is a module from GitHub.
 CONFIG_SCHEMA = yaml.safe_load(
-    schema_text(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    schema_text(Path(workflow.source_path("../schemas/config.schema.yaml")))
 )
 command_line_types(config, CONFIG_SCHEMA)
 check_config(config, CONFIG_SCHEMA)
@@ -133,36 +137,58 @@ def warn_about_refused(refused):
         logger.warning(f"Skipped '{path}': '{{' and '}}' cannot be in a photo's name; rename it.")
 
 
-def first_error(name):
-    """Return the first one-line error in the logs of photo ``name``, or None."""
-    escaped = glob.escape(name)
-    logs = sorted(glob.glob(f"logs/*/{escaped}.log") + glob.glob(f"logs/*/{escaped}/*.log"))
+def failed_job_logs(run_logs):
+    """Return the logs of the jobs that failed in this run, from Snakemake's log of the run.
+
+    Only this run's record tells which jobs failed now: outputs left by an earlier
+    run (a GIF made before the photo was replaced) and logs of earlier failures
+    say nothing about it. Snakemake ends each failure's listing with the job's
+    ``log: PATH (check log file(s) for error details)``.
+    """
+    logs = []
+    for run_log in run_logs:
+        text = Path(run_log).read_text(errors="replace")
+        logs += re.findall(r"^\s+log: (.+?) \(check log file", text, re.MULTILINE)
+    return list(dict.fromkeys(logs))
+
+
+def photo_of_log(path):
+    """Return the photo whose job writes the log at ``path`` (logs/STEP/NAME[.log|/k_K.log])."""
+    parts = Path(path).parts
+    if len(parts) == 3 and parts[2].endswith(".log"):
+        return parts[2].removesuffix(".log")
+    return parts[2] if len(parts) == 4 else None
+
+
+def first_error(logs):
+    """Return the first one-line error (``ERROR: <file>: <reason>``) in ``logs``, or None."""
     for log in logs:
-        for text in Path(log).read_text(errors="replace").splitlines():
-            if text.startswith("ERROR: "):
-                return text.removeprefix("ERROR: ")
+        if Path(log).is_file():
+            for text in Path(log).read_text(errors="replace").splitlines():
+                if text.startswith("ERROR: "):
+                    return text.removeprefix("ERROR: ")
     return None
 
 
-def exists(path):
-    """Whether ``path`` exists, on this machine or in the storage (no shared file system)."""
-    query = storage_query(path)
-    if query is None:
-        return Path(path).exists()
-    return workflow.storage_registry.default_storage_provider.object(query).exists()
+def where(log):
+    """Return where a job's log is: here, or in the storage (no shared file system)."""
+    return storage_query(log) or log
 
 
-def report_failed_photos():
-    """Name, after a failed run, each photo without its GIF and the first error in its logs."""
-    failed = [name for name in PHOTOS if not exists(f"results/{name}/{name}.gif")]
-    if not failed:
-        return
-    # Without a shared file system the logs are in the storage, not here.
-    logs = storage_query("logs") or "logs"
-    lines = []
-    for name in failed:
-        lines.append(f"  {first_error(name) or PHOTOS[name] + f': see its logs under {logs}/'}")
-    logger.error(f"{len(failed)} of {len(PHOTOS)} photos have no GIF:\n" + "\n".join(lines))
+def report_failed_photos(run_logs):
+    """Name, after a failed run, each photo a job of which failed in it, with its first error."""
+    failed = {}
+    for log in failed_job_logs(run_logs):
+        if photo_of_log(log) in PHOTOS:
+            failed.setdefault(photo_of_log(log), []).append(log)
+    if failed:
+        lines = [
+            f"  {first_error(logs) or PHOTOS[name] + ': failed, see ' + ', '.join(map(where, logs))}"
+            for name, logs in sorted(failed.items())
+        ]
+        logger.error(
+            f"{len(failed)} of {len(PHOTOS)} photos failed in this run:\n" + "\n".join(lines)
+        )
     warn_about_refused(REFUSED)
 
 
@@ -240,51 +266,6 @@ def photo_path(wildcards):
 def frames_of(wildcards):
     """Return the frame PNGs of one photo, in the order of ``ks``."""
     return expand("results/{image}/frames/k_{k}.png", image=wildcards.image, k=KS)
-
-
-# Resources: defaults measured on 500-pixel photos with room to spare, scaled with
-# what drives them. Cluster sites override them in their profile if they must.
-FRAME_PIXELS = config["max_size"] ** 2
-
-
-def photo_mem_mb(wildcards, input):
-    """Memory to decode one photo: a compressed file grows a few times when decoded."""
-    return 300 + 10 * int(input.size_mb)
-
-
-def frame_mem_mb(wildcards):
-    """Memory of a per-k job, with room: 200 MB at 500 px, where 88 MB was measured."""
-    return 100 + FRAME_PIXELS // 2500
-
-
-def animation_mem_mb(wildcards):
-    """Memory of a per-photo job: every frame of the photo at once, as RGBA."""
-    return 200 + len(KS) * FRAME_PIXELS * 4 * 3 // 1_000_000
-
-
-# Runtimes in minutes, the unit of `runtime`. At 500 px the longest job measured
-# (benchmarks/pipeline_results.md) took under 1 s for a per-k rule and about 1 s for a
-# per-photo one: a minute is ample there, and work grows with the pixels.
-
-
-def photo_runtime(wildcards, input):
-    """Minutes to decode and resize one photo: a large file takes longer to decode."""
-    return 1 + int(input.size_mb) // 100
-
-
-def frame_runtime(wildcards):
-    """Minutes for a per-k job (cluster, annotate)."""
-    return 1 + FRAME_PIXELS // 1_000_000
-
-
-def sweep_runtime(wildcards):
-    """Minutes for every k of one photo in one job (one_job_per_photo: true)."""
-    return 1 + len(KS) * FRAME_PIXELS // 1_000_000
-
-
-def animation_runtime(wildcards):
-    """Minutes for a per-photo job over all frames (gif, webp, elbow, sheet)."""
-    return 1 + len(KS) * FRAME_PIXELS // 2_000_000
 
 
 def summaries_of(wildcards):

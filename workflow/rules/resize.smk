@@ -11,7 +11,7 @@ rule resize:
         "../envs/segment.yaml"
     threads: 1
     resources:
-        mem_mb=photo_mem_mb,
+        mem_mb=resize_mem_mb,
         runtime=photo_runtime,
     params:
         max_size=config["max_size"],

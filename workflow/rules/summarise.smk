@@ -18,7 +18,7 @@ rule elbow:
         "../envs/segment.yaml"
     threads: 1
     resources:
-        mem_mb=animation_mem_mb,
+        mem_mb=elbow_mem_mb,
         runtime=animation_runtime,
     shell:
         "python {input.script:q} --plot={output.plot:q} --summary={output.summary:q}"
@@ -45,7 +45,7 @@ rule sheet:
         "../envs/segment.yaml"
     threads: 1
     resources:
-        mem_mb=animation_mem_mb,
+        mem_mb=sheet_mem_mb,
         runtime=animation_runtime,
     params:
         ks=KS,

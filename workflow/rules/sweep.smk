@@ -15,7 +15,7 @@ rule sweep:
         "../envs/segment.yaml"
     threads: 1
     resources:
-        mem_mb=frame_mem_mb,
+        mem_mb=sweep_mem_mb,
         runtime=sweep_runtime,
     params:
         ks=KS,

@@ -127,8 +127,19 @@ FIT_OPTIONS = {name: config[name] for name in ("seed", "tol", "max_iter", "color
 
 
 def script_sources(*names):
-    """Return scripts/NAME.py for each name, to list as inputs: editing that code reruns the jobs."""
-    return [workflow.source_path(f"../../scripts/{name}.py") for name in names]
+    """Return scripts/NAME.py, or every .py file of the package scripts/NAME/, for each name, to list
+    as inputs: editing that code reruns the jobs."""
+    sources = []
+    for name in names:
+        package = Path(workflow.basedir, "scripts", name)
+        if package.is_dir():
+            sources += [
+                workflow.source_path(f"../../scripts/{name}/{module.name}")
+                for module in sorted(package.glob("*.py"))
+            ]
+        else:
+            sources.append(workflow.source_path(f"../../scripts/{name}.py"))
+    return sources
 
 
 if not PHOTOS:

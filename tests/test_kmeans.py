@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from kmeans import KMeans, bounded, data, distances, lloyd, seeding
+from kmeans import KMeans, data, distances, polish, seeding, starts
 
 
 def sse(X, centers, labels):
@@ -127,43 +127,30 @@ def chelsea_levels(chelsea_pixels):
 
 
 @pytest.mark.parametrize("k", [5, 25])
-def test_starts_side_by_side_equal_separate_bounded_runs(chelsea_levels, k):
-    """lloyd_every_distance gives, bit for bit, what the other engine,
-    lloyd_bounded with its lazy bounds, gives for each start alone:
-    including a start with duplicate centres, whose empty cluster is
-    reseeded, and runs that stop at different iterations."""
+def test_starts_side_by_side_equal_separate_runs_of_the_other_engine(chelsea_levels, k):
+    """lloyd_with_hamerly_bounds gives, bit for bit, what the other engine,
+    lloyd_with_lazy_bounds, gives for each start alone: including a start
+    with duplicate centres, whose empty cluster is reseeded, and runs that
+    stop at different iterations."""
     _, means, bin_w, _ = chelsea_levels[2][0]
     rng = np.random.default_rng(k)
-    starts = seeding.kmeans_plusplus(means, bin_w, k, rng, 4)
-    starts[2][1] = starts[2][0]  # cluster 1 starts empty
-    together = lloyd.lloyd_every_distance(means, bin_w, starts, 0.01, 500)
+    first = seeding.kmeans_plusplus(means, bin_w, k, rng, 4)
+    first[2][1] = first[2][0]  # cluster 1 starts empty
+    together = starts.lloyd_with_hamerly_bounds(means, bin_w, first, 0.01, 500)
     alone = [
-        bounded.lloyd_bounded(
-            means, bin_w, start, 0.01, 500, bounded.LazyBounds.from_scratch(means, start)
+        polish.lloyd_with_lazy_bounds(
+            means, bin_w, start, 0.01, 500, polish.LazyBounds.from_scratch(means, start)
         )
-        for start in starts
+        for start in first
     ]
     assert len({n_iter for _, _, n_iter in alone}) > 1
     for (c1, l1, n1), (c2, l2, n2) in zip(together, alone, strict=True):
         assert c1.tobytes() == c2.tobytes()
         np.testing.assert_array_equal(l1, l2)
         assert n1 == n2
-    capped = lloyd.lloyd_every_distance(means, bin_w, starts, 0.01, 3)
+    capped = starts.lloyd_with_hamerly_bounds(means, bin_w, first, 0.01, 3)
     for (c1, _, n1), (c2, _, _) in zip(capped, alone, strict=True):
         assert n1 == 3 and c1.tobytes() != c2.tobytes()
-
-
-def test_nearest_centres_of_runs_in_groups_equal_one_by_one(chelsea_levels, monkeypatch):
-    """The runs' nearest centres are the same whether the runs are stacked
-    whole or in groups (as the memory bound makes them on large levels)."""
-    _, means, bin_w, _ = chelsea_levels[2][0]
-    starts = seeding.kmeans_plusplus(means, bin_w, 6, np.random.default_rng(2), 5)
-    whole = distances.nearest_centres_of_runs(means, starts)
-    monkeypatch.setattr(distances, "STACK_VALUES", 2 * len(means) * 6)
-    grouped = distances.nearest_centres_of_runs(means, starts)
-    one_by_one = [distances.nearest_centres(means, start) for start in starts]
-    np.testing.assert_array_equal(whole, one_by_one)
-    np.testing.assert_array_equal(grouped, one_by_one)
 
 
 def test_kmeans_plusplus_batch_equals_one_after_the_other(chelsea_levels, monkeypatch):
@@ -188,15 +175,15 @@ def test_bounds_inherited_from_parents_are_exact(chelsea_levels, k):
     rows, w, levels = chelsea_levels
     bin_of_row, means, bin_w, _ = levels[-1]
     start = seeding.kmeans_plusplus(means, bin_w, k, np.random.default_rng(1))[0]
-    centers, labels, _ = lloyd.lloyd_every_distance(means, bin_w, start[None], 0.1, 500)[0]
-    inherited = bounded.LazyBounds.from_parents(rows, bin_of_row, labels, centers, means)
+    centers, labels, _ = starts.lloyd_with_hamerly_bounds(means, bin_w, start[None], 0.1, 500)[0]
+    inherited = polish.LazyBounds.from_parents(rows, bin_of_row, labels, centers, means)
     spared = inherited.due_rival > -np.inf
     assert spared.mean() > 0.5
     nearest = distances.nearest_centres(rows, centers)
     np.testing.assert_array_equal(inherited.labels[spared], nearest[spared])
-    scratch = bounded.LazyBounds.from_scratch(rows, centers)
-    a = bounded.lloyd_bounded(rows, w, centers, 0.0, 500, inherited)
-    b = bounded.lloyd_bounded(rows, w, centers, 0.0, 500, scratch)
+    scratch = polish.LazyBounds.from_scratch(rows, centers)
+    a = polish.lloyd_with_lazy_bounds(rows, w, centers, 0.0, 500, inherited)
+    b = polish.lloyd_with_lazy_bounds(rows, w, centers, 0.0, 500, scratch)
     assert a[0].tobytes() == b[0].tobytes()
     np.testing.assert_array_equal(a[1], b[1])
     assert a[2] == b[2]

@@ -10,10 +10,10 @@ order a fit runs them:
 - ``data.py``: the distinct colours, weighted by their pixel counts, and
   their coarse levels (histograms on grids of 32 and 64 steps);
 - ``seeding.py``: greedy k-means++ starts, seeded;
-- ``lloyd.py``: Lloyd's iterations of the starts on the coarsest level,
-  side by side, computing every distance;
-- ``bounded.py``: the polish, level by level down to the exact colours,
-  with bounds that skip the distances whose result is known;
+- ``starts.py``: Lloyd's iterations of the starts on the coarsest level,
+  side by side, with Hamerly's two bounds per row; the update step;
+- ``polish.py``: the best start polished level by level down to the exact
+  colours, with lazy bounds that look only at rows near a moving boundary;
 - ``distances.py``: distances and nearest centres, under all of them.
 
 None of the speedups changes which fixed point Lloyd's iterations reach

@@ -31,29 +31,32 @@ def squared_distances(X, centers):
     return D
 
 
-def squared_distances_stacked(X, centers):
-    """(runs, n, k) squared distances from the rows of X (n, d) to the
-    centres of each run (runs, k, d)."""
-    D = X[None, :, None, 0] - centers[:, None, :, 0]
+def squared_distances_stacked(A, B):
+    """(runs, p, q) squared distances between the rows of A (runs, p, d)
+    and B (runs, q, d)."""
+    D = A[:, :, None, 0] - B[:, None, :, 0]
     D *= D
-    for j in range(1, X.shape[1]):
-        T = X[None, :, None, j] - centers[:, None, :, j]
+    for j in range(1, A.shape[2]):
+        T = A[:, :, None, j] - B[:, None, :, j]
         T *= T
         D += T
     return D
 
 
-def squared_distances_gathered(x, columns, group):
-    """(m, len(x)) squared distances from each row x[i] to the m centres of
-    its own set ``group[i]``, whose coordinate j is ``columns[j][:, group[i]]``.
-    One row per centre: every operation, and the reductions of
-    ``smallest_per_column``, run along long contiguous rows."""
-    D = columns[0].take(group, axis=1)
-    D -= x[:, 0]
+def squared_distances_gathered(x, columns, group, axis):
+    """Squared distances from each row x[i] to the m centres of its own set
+    ``group[i]``.  ``columns[j]`` holds coordinate j of the centres of every
+    set, the sets along ``axis``; the result has the rows of x along that
+    axis: (len(x), m) for axis 0, (m, len(x)) for axis 1.  Axis 1 (one row
+    per centre) suits short sets: every operation, and the reductions of
+    ``smallest_per_column``, then run along long contiguous rows."""
+    along = (-1, 1) if axis == 0 else (1, -1)  # x[:, j] laid along axis
+    D = columns[0].take(group, axis=axis)
+    D -= x[:, 0].reshape(along)
     D *= D
     for j in range(1, x.shape[1]):
-        T = columns[j].take(group, axis=1)
-        T -= x[:, j]
+        T = columns[j].take(group, axis=axis)
+        T -= x[:, j].reshape(along)
         T *= T
         D += T
     return D
@@ -67,23 +70,6 @@ def distances_to_assigned(X, centers, labels):
 def nearest_centres(X, centers):
     """Index of the nearest centre of each row (the first on ties)."""
     return np.argmin(squared_distances(X, centers), axis=1)
-
-
-# Bound on the (runs x rows x centres) distances nearest_centres_of_runs keeps.
-STACK_VALUES = 1 << 21
-
-
-def nearest_centres_of_runs(X, centers):
-    """(runs, n): nearest centre of each row among the centres of each run
-    (runs, k, d), the first on ties, computed side by side in groups of runs
-    small enough to bound the temporaries."""
-    group = max(1, STACK_VALUES // (len(X) * centers.shape[1]))
-    return np.concatenate(
-        [
-            np.argmin(squared_distances_stacked(X, centers[lo : lo + group]), axis=2)
-            for lo in range(0, len(centers), group)
-        ]
-    )
 
 
 def nearest_two_and_three_distances(x, centers):
@@ -102,7 +88,7 @@ def nearest_two_and_three_distances_listed(x, list_columns, lists, group, place)
     lists are in index order), and the distance to the centre ``group``
     itself (listed at ``place[group]``), rounded as ``distances_to_assigned``
     rounds it."""
-    d = squared_distances_gathered(x, list_columns, group)
+    d = squared_distances_gathered(x, list_columns, group, axis=1)
     d_group = d[place.take(group), np.arange(len(x))]  # before it is overwritten
     first = group * lists.shape[1]
     (pos1, pos2), (d1, d2, d3) = smallest_per_column(d, 2)
@@ -110,6 +96,79 @@ def nearest_two_and_three_distances_listed(x, list_columns, lists, group, place)
     nearest = flat[first + pos1]
     runner_up = np.where(np.isfinite(d2), flat[first + pos2], nearest)
     return nearest, runner_up, np.sqrt(d1), np.sqrt(d2), np.sqrt(d3), np.sqrt(d_group)
+
+
+# Row-centre pairs per chunk of nearest_and_two_distances_in_runs (bounds
+# its memory).
+CHUNK_PAIRS = 1 << 18
+
+
+def nearest_and_two_distances_in_runs(X, centers, run, row):
+    """Nearest centre of each row ``X[row]`` among the centres of its run
+    ``centers[run]`` (runs, k, d), and the distances to the nearest two."""
+    k = centers.shape[1]
+    # Coordinate j of every centre, one contiguous row of k values per run
+    # (one row of distances per row of X: reductions over k values run
+    # along rows).
+    columns = np.ascontiguousarray(centers.transpose(2, 0, 1))
+    nearest = np.empty(len(row), dtype=np.intp)
+    d1, d2 = np.empty(len(row)), np.empty(len(row))
+    step = max(1, CHUNK_PAIRS // k)
+    for lo in range(0, len(row), step):
+        chunk = slice(lo, lo + step)
+        D = squared_distances_gathered(X[row[chunk]], columns, run[chunk], axis=0)
+        (nearest[chunk],), (d1[chunk], d2[chunk]) = smallest_per_column(D.T, 1)
+    return nearest, np.sqrt(d1), np.sqrt(d2)
+
+
+# Neighbour centres listed per centre, by the starts and by the polish.
+LIST_LENGTH = 8
+
+
+def nearest_and_two_distances_in_runs_listed(X, centers, gaps, run, row, own, dist_own, slack):
+    """``nearest_and_two_distances_in_runs`` (with a lower bound as second
+    distance) using the triangle inequality: a row at distance u from its centre a is
+    farther than u from every centre c with |c_a - c| > 2 u.  So when u is
+    below half the distance from a to its (LIST_LENGTH + 1)-th nearest
+    centre, only a and its LIST_LENGTH nearest centres can be the nearest,
+    and every other centre is at least that distance minus u away.
+
+    ``gaps`` (runs, k, k): squared distances between centres, inf on the
+    diagonal; ``own``: flat index run * k + a; ``dist_own``: exact distance
+    to the own centre."""
+    runs, k, d = centers.shape
+    length = LIST_LENGTH
+    nearest_first = np.argpartition(gaps, length, axis=2)
+    reach = np.sqrt(np.take_along_axis(gaps, nearest_first[:, :, length : length + 1], axis=2))
+    reach = reach.reshape(-1)  # (runs * k,)
+    near = dist_own < 0.5 * reach.take(own) - slack
+    nearest = np.empty(len(row), dtype=np.intp)
+    d1, d2 = np.empty(len(row)), np.empty(len(row))
+    far = ~near
+    if far.any():
+        nearest[far], d1[far], d2[far] = nearest_and_two_distances_in_runs(
+            X, centers, run[far], row[far]
+        )
+    if near.any():
+        # Each centre with its neighbours, in index order (ties resolve as
+        # np.argmin over every centre would).
+        lists = np.concatenate(
+            (np.broadcast_to(np.arange(k)[:, None], (runs, k, 1)), nearest_first[:, :, :length]),
+            axis=2,
+        )
+        lists.sort(axis=2)
+        lists = lists.reshape(runs * k, length + 1)
+        flat_lists = lists + (k * (np.arange(runs * k) // k))[:, None]
+        columns = np.ascontiguousarray(centers.reshape(-1, d)[flat_lists].transpose(2, 1, 0))
+        group = own[near]
+        (pos,), (near_d1, near_d2) = smallest_per_column(
+            squared_distances_gathered(X[row[near]], columns, group, axis=1), 1
+        )
+        nearest[near] = lists.reshape(-1)[group * (length + 1) + pos]
+        d1[near] = np.sqrt(near_d1)
+        others = reach.take(group) - dist_own[near]
+        d2[near] = np.minimum(np.sqrt(near_d2), others)
+    return nearest, d1, d2
 
 
 def smallest_per_column(d, count):

@@ -2,8 +2,8 @@
 
 ``fit`` clusters the distinct colours (``data.py``), tries ``n_init``
 k-means++ starts (``seeding.py``) side by side on the coarsest level
-(``lloyd.py``), keeps the best, and polishes it level by level down to the
-exact colours (``bounded.py``).  The API follows scikit-learn's
+(``starts.py``), keeps the best, and polishes it level by level down to the
+exact colours (``polish.py``).  The API follows scikit-learn's
 ``sklearn/cluster/_kmeans.py``; nothing here depends on it.
 """
 
@@ -11,11 +11,11 @@ from itertools import pairwise
 
 import numpy as np
 
-from .bounded import LazyBounds, lloyd_bounded
 from .data import coarse_levels, distinct_rows
 from .distances import nearest_centres, squared_norms
-from .lloyd import lloyd_every_distance
+from .polish import LazyBounds, lloyd_with_lazy_bounds
 from .seeding import kmeans_plusplus, random_rows
+from .starts import lloyd_with_hamerly_bounds
 
 # Greedy k-means++ starts on the coarsest level when n_init is None.  Fewer
 # starts visibly cost quality at k >= 16 on the benchmark photos.
@@ -23,9 +23,6 @@ DEFAULT_N_INIT = 8
 # The coarse solutions only choose the start of the next level, so they need
 # not converge as tightly as the final one (in units of X per bin width).
 COARSE_TOL_PER_BIN_WIDTH = 1e-2
-# Below this many row-centre pairs, a single run computes every distance:
-# cheaper than keeping bounds.
-ALL_DISTANCES_MAX = 400_000
 
 
 class KMeans:
@@ -161,7 +158,7 @@ default="k-means++"
         best = None
         n_init = DEFAULT_N_INIT if self.n_init is None else self.n_init
         starts = kmeans_plusplus(points, point_w, k, rng, n_init)
-        for centers, labels, n_iter in lloyd_every_distance(
+        for centers, labels, n_iter in lloyd_with_hamerly_bounds(
             points, point_w, starts, tol, self.max_iter
         ):
             inertia = weighted_inertia(points, point_w, centers, labels)
@@ -181,7 +178,7 @@ default="k-means++"
         for parent, fine_points, fine_w, width in finer:
             bounds = LazyBounds.from_parents(fine_points, parent, labels, centers, points)
             tol = max(self.tol, COARSE_TOL_PER_BIN_WIDTH * width)
-            centers, labels, n_iter = lloyd_bounded(
+            centers, labels, n_iter = lloyd_with_lazy_bounds(
                 fine_points, fine_w, centers, tol, self.max_iter, bounds=bounds
             )
             points = fine_points
@@ -240,10 +237,8 @@ def _check_data(X, sample_weight):
 
 
 def lloyd_from(X, w, centers, tol, max_iter):
-    """Lloyd's iterations from one start (see ``lloyd_bounded``)."""
-    if len(X) * len(centers) <= ALL_DISTANCES_MAX:
-        return lloyd_every_distance(X, w, centers[None], tol, max_iter)[0]
-    return lloyd_bounded(X, w, centers, tol, max_iter, LazyBounds.from_scratch(X, centers))
+    """Lloyd's iterations from one start, on all of X."""
+    return lloyd_with_hamerly_bounds(X, w, centers[None], tol, max_iter)[0]
 
 
 def weighted_inertia(X, w, centers, labels):

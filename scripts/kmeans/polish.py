@@ -5,27 +5,28 @@ centres of the coarser one.  Its rows are many (tens of thousands) and, in
 a photo, most centres stop long before the last ones settle, so most rows
 keep their nearest centre for many iterations.  ``LazyBounds`` proves it
 with the triangle inequality instead of computing distances, and looks at
-a row only when the centres near it have moved enough to matter.  It makes
-the sweep about 1.4 times faster than Hamerly's plain two bounds per row
+a row only when the centres near it have moved enough to matter.  Against
+Hamerly's plain two bounds per row it spares about half the sweep's time
 (see ``benchmarks/kmeans_phases.md``); the iterations stay exactly Lloyd's.
 """
 
 import numpy as np
 
 from .distances import (
+    LIST_LENGTH,
     distances_to_assigned,
     nearest_two_and_three_distances,
     nearest_two_and_three_distances_listed,
     squared_distances,
     squared_norms,
 )
-from .lloyd import cluster_means, cluster_sums, reseed_empty_clusters, update_sums
+from .starts import cluster_means, cluster_sums, reseed_empty_clusters, update_sums
 
 
-def lloyd_bounded(X, w, centers, tol, max_iter, bounds):
+def lloyd_with_lazy_bounds(X, w, centers, tol, max_iter, bounds):
     """Lloyd's iterations from ``centers`` on rows X with weights w > 0 and
-    more distinct rows than centres, as ``lloyd_every_distance`` would run
-    them: ``bounds`` (a ``LazyBounds`` for these centres) only skips
+    more distinct rows than centres, as ``lloyd_with_hamerly_bounds``
+    would run them: ``bounds`` (a ``LazyBounds`` for these centres) only skips
     distances whose result is known.  Returns ``(centers, labels, n_iter)``."""
     bounds.reassign(centers)
     labels = bounds.labels[None]  # one run, a view: the bounds keep the labels
@@ -33,7 +34,7 @@ def lloyd_bounded(X, w, centers, tol, max_iter, bounds):
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        for taken in reseed_empty_clusters(X, w, centers[None], labels, table, counts):
+        for _, taken in reseed_empty_clusters(X, w, centers[None], labels, table, counts):
             bounds.force_check(taken)
         new_centers = cluster_means(table[0])
         shift = np.sqrt(squared_norms(new_centers - centers))
@@ -47,8 +48,6 @@ def lloyd_bounded(X, w, centers, tol, max_iter, bounds):
     return centers, bounds.labels, n_iter
 
 
-# Neighbour centres listed per cluster.
-LIST_LENGTH = 8
 # How far ahead the active list looks, in iterations at the current largest
 # centre move.
 HORIZON_ITERATIONS = 8.0

@@ -1,63 +1,115 @@
-"""Lloyd's iterations, the textbook way: every distance, every iteration.
+"""The starts: Lloyd's iterations of several starts side by side.
 
 Each iteration moves every centre to the weighted mean of its rows, then
 gives every row its nearest centre, until every centre moved less than
 ``tol`` or no label changed (after which nothing can move again).
 
-``lloyd_every_distance`` runs several starts side by side on the same rows:
-on a coarse level (a few thousand points) one start costs mostly numpy
-call overhead per iteration, and stacking the starts pays it once for all
-of them.  Each run stops on its own rule and is then dropped from the
-batch, so every run is bit for bit the run it would be alone.  There,
-computing every distance is as fast as skipping some with bounds (see
-``benchmarks/kmeans_phases.md``); the exact level is where bounds pay
-(``bounded.py``), and it reuses the update step below.
+The starts run on the coarsest level, a few thousand points, where one
+start costs mostly numpy call overhead per iteration: stacking them pays
+it once for all.  Each run stops on its own rule and is then dropped from
+the batch, so every run is bit for bit the run it would be alone.  The
+assignment keeps Hamerly's two bounds per row, which spare about two
+thirds of this phase's time against computing every distance (see
+``benchmarks/kmeans_phases.md``).
 """
 
 import numpy as np
 
-from .distances import distances_to_assigned, nearest_centres_of_runs, squared_norms
+from .distances import (
+    LIST_LENGTH,
+    distances_to_assigned,
+    nearest_and_two_distances_in_runs,
+    nearest_and_two_distances_in_runs_listed,
+    squared_distances_stacked,
+    squared_norms,
+)
 
 
-def lloyd_every_distance(X, w, starts, tol, max_iter):
+def lloyd_with_hamerly_bounds(X, w, starts, tol, max_iter):
     """Lloyd's iterations from each of ``starts`` (runs, k, d) on the rows X
     (weights w > 0, more distinct rows than centres).  Returns one
     ``(centers, labels, n_iter)`` per start; the labels are the nearest
-    returned centres."""
+    returned centres (the first on ties).
+
+    Hamerly's bounds: an upper bound on each row's distance to its centre,
+    grown by that centre's moves, and a lower bound on its distance to
+    every other centre, shrunk by the largest move among the others.  A row
+    whose upper bound is below its lower bound, or below half the distance
+    from its centre to the nearest other centre, keeps its centre; only the
+    other rows have their distances computed, for large k only against the
+    centres listed near their own (``nearest_and_two_distances_in_runs_listed``)."""
+    n, d = X.shape
     k = starts.shape[1]
-    centers = np.array(starts, dtype=np.float64)
-    labels = nearest_centres_of_runs(X, centers)
+    slack = 1e-9 * (1.0 + float(np.abs(X).max()))  # absorbs rounding: ties are checked
+    centers = np.array(starts, dtype=np.float64)  # (runs, k, d)
+    run, row = np.divmod(np.arange(len(centers) * n), n)
+    first = nearest_and_two_distances_in_runs(X, centers, run, row)
+    labels, upper, lower = (values.reshape(len(centers), n) for values in first)
     table, counts = cluster_sums(X, w, labels, k)
     live = np.arange(len(starts))  # which start each run of the stacks is
     results = [None] * len(starts)
     n_iter = 0
     while True:
         n_iter += 1
-        reseed_empty_clusters(X, w, centers, labels, table, counts)
+        for r, taken in reseed_empty_clusters(X, w, centers, labels, table, counts):
+            # Their lower bounds do not cover their old centre.
+            upper[r, taken], lower[r, taken] = np.inf, -np.inf
         new_centers = cluster_means(table)
         shift = np.sqrt(squared_norms(new_centers - centers))  # (runs, k)
         centers = new_centers
-        new = nearest_centres_of_runs(X, centers)
-        run, row = np.nonzero(new != labels)
-        old = labels[run, row]
-        labels = new
-        done = (np.bincount(run, minlength=len(live)) == 0) | (shift.max(axis=1) < tol)
+        # Bounds follow the moves: the own centre moved by its shift, every
+        # other centre by at most the largest shift among the others.
+        runs = np.arange(len(live))
+        flat_labels = labels + (k * runs)[:, None]  # indices into (runs, k).ravel()
+        upper += shift.take(flat_labels)
+        top = np.argmax(shift, axis=1)
+        others = np.repeat(shift.max(axis=1)[:, None], k, axis=1)
+        second = shift.copy()
+        second[runs, top] = 0.0
+        others[runs, top] = second.max(axis=1)
+        lower -= others.take(flat_labels)
+        # Reassign the rows the bounds do not settle.
+        gaps = squared_distances_stacked(centers, centers)
+        gaps[:, np.arange(k), np.arange(k)] = np.inf
+        half_gap = 0.5 * np.sqrt(gaps.min(axis=2))
+        bound = np.maximum(lower, half_gap.take(flat_labels)) - slack
+        # Flat indices into the (runs, n) stacks, and their run and row.
+        at = np.flatnonzero(upper >= bound)
+        own = flat_labels.take(at)
+        run = at // n
+        row = at - run * n
+        flat_upper = upper.reshape(-1)
+        flat_upper[at] = np.sqrt(squared_norms(X[row] - centers.reshape(-1, d)[own]))
+        unsure = flat_upper[at] >= bound.take(at)
+        at, run, row, own = at[unsure], run[unsure], row[unsure], own[unsure]
+        if k > 2 * (LIST_LENGTH + 1):
+            # Rows near their centre can only go to its listed neighbours.
+            new, d1, d2 = nearest_and_two_distances_in_runs_listed(
+                X, centers, gaps, run, row, own, flat_upper[at], slack
+            )
+        else:
+            new, d1, d2 = nearest_and_two_distances_in_runs(X, centers, run, row)
+        flat_upper[at], lower.reshape(-1)[at] = d1, d2
+        old = own - k * run
+        labels.reshape(-1)[at] = new
+        moved = new != old
+        done = (np.bincount(run[moved], minlength=len(live)) == 0) | (shift.max(axis=1) < tol)
         if n_iter >= max_iter:
             done[:] = True
-        going_on = ~done[run]
-        run, row, old = run[going_on], row[going_on], old[going_on]
-        update_sums(X, w, table, counts, labels, run, row, old, labels[run, row])
+        going_on = moved & ~done[run]
+        run, row = run[going_on], row[going_on]
+        update_sums(X, w, table, counts, labels, run, row, old[going_on], new[going_on])
         for r in np.flatnonzero(done):
             results[live[r]] = (centers[r], labels[r], n_iter)
         if done.all():
             return results
         keep = ~done
         live, centers, labels = live[keep], centers[keep], labels[keep]
-        table, counts = table[keep], counts[keep]
+        upper, lower, table, counts = upper[keep], lower[keep], table[keep], counts[keep]
 
 
 # --------------------------------------------------------------------------
-# The update step, shared with bounded.py
+# The update step, shared with polish.py
 # --------------------------------------------------------------------------
 
 
@@ -108,8 +160,8 @@ def update_sums(X, w, table, counts, labels, run, row, old, new):
 
 def reseed_empty_clusters(X, w, centers, labels, table, counts):
     """Give every empty cluster of each run the row farthest from its own
-    centre (see ``rows_for_empty_clusters``).  Returns the rows moved, one
-    array per run that had an empty cluster."""
+    centre (see ``rows_for_empty_clusters``).  Returns ``(run, rows)`` for
+    each run that had an empty cluster: the rows moved."""
     moved = []
     for r in np.flatnonzero(counts.min(axis=1) == 0):
         dist = distances_to_assigned(X, centers[r], labels[r])
@@ -117,7 +169,7 @@ def reseed_empty_clusters(X, w, centers, labels, table, counts):
         old = labels[r, taken]
         labels[r, taken] = empty
         update_sums(X, w, table, counts, labels, np.full(len(taken), r), taken, old, empty)
-        moved.append(taken)
+        moved.append((r, taken))
     return moved
 
 

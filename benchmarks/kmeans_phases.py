@@ -40,6 +40,7 @@ import platform
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from kmeans import KMeans, estimator, starts
-from kmeans.distances import squared_distances_stacked
-from kmeans.starts import cluster_means, cluster_sums, reseed_empty_clusters, update_sums
 from kmeans_bench import DEFAULT_PHOTOS, KS, ROOT, fit_sklearn, load_pixels, single_thread, sse
 
 # The phases, in the order a fit runs them, and the functions of
@@ -63,46 +62,9 @@ PHASES = {
 COARSE_POLISH, EXACT_POLISH = "coarse polish", "exact polish (distinct colours)"
 
 
-def lloyd_every_distance(X, w, runs, tol, max_iter):
-    """The plainest exact engine: Lloyd's iterations of the starts side by
-    side, every distance computed every iteration, with the package's own
-    update step (so that results are bit for bit the same)."""
-    k = runs.shape[1]
-    centers = np.array(runs, dtype=np.float64)
-
-    def nearest(centers):
-        return np.argmin(
-            squared_distances_stacked(np.broadcast_to(X, (len(centers), *X.shape)), centers), axis=2
-        )
-
-    labels = nearest(centers)
-    table, counts = cluster_sums(X, w, labels, k)
-    live = np.arange(len(runs))
-    results = [None] * len(runs)
-    n_iter = 0
-    while True:
-        n_iter += 1
-        reseed_empty_clusters(X, w, centers, labels, table, counts)
-        new_centers = cluster_means(table)
-        shift = np.sqrt(((new_centers - centers) ** 2).sum(axis=2))
-        centers = new_centers
-        new = nearest(centers)
-        run, row = np.nonzero(new != labels)
-        old = labels[run, row]
-        labels = new
-        done = (np.bincount(run, minlength=len(live)) == 0) | (shift.max(axis=1) < tol)
-        if n_iter >= max_iter:
-            done[:] = True
-        going_on = ~done[run]
-        run, row, old = run[going_on], row[going_on], old[going_on]
-        update_sums(X, w, table, counts, labels, run, row, old, labels[run, row])
-        for r in np.flatnonzero(done):
-            results[live[r]] = (centers[r], labels[r], n_iter)
-        if done.all():
-            return results
-        keep = ~done
-        live, centers, labels = live[keep], centers[keep], labels[keep]
-        table, counts = table[keep], counts[keep]
+# The plainest exact engine: Lloyd's iterations of the starts side by side,
+# every row checked against every centre every iteration.
+lloyd_every_distance = partial(starts.lloyd_with_hamerly_bounds, every_distance=True)
 
 
 class NoInheritedBounds:

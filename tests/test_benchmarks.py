@@ -76,3 +76,25 @@ def test_engines_are_replaced_and_restored_and_exact(pixels):
         assert kmeans_phases.engine_sweep(pixels, replacements, ks)[1] == ours
     assert {name: getattr(estimator, name) for name in originals} == originals
     assert kmeans_phases.starts.LIST_LENGTH == 8
+
+
+def test_every_distance_checks_every_row(pixels, monkeypatch):
+    """The plain engine checks every row every iteration, the bounds few."""
+    starts = kmeans_phases.starts
+    checked = []
+    nearest = starts.nearest_and_two_distances_in_runs
+
+    def counted(X, centers, run, row):
+        checked.append(len(row))
+        return nearest(X, centers, run, row)
+
+    monkeypatch.setattr(starts, "nearest_and_two_distances_in_runs", counted)
+    X = pixels.astype(np.float64)[:2000]
+    start = X[[0, 500, 1000, 1500]][None]
+    plain = kmeans_phases.lloyd_every_distance(X, np.ones(len(X)), start, 0.0, 500)
+    every = list(checked)
+    checked.clear()
+    bounded = starts.lloyd_with_hamerly_bounds(X, np.ones(len(X)), start, 0.0, 500)
+    assert every == [len(X)] * (plain[0][2] + 1)
+    assert sum(checked) < sum(every) / 3
+    assert plain[0][0].tobytes() == bounded[0][0].tobytes()

@@ -25,7 +25,7 @@ from .distances import (
 )
 
 
-def lloyd_with_hamerly_bounds(X, w, starts, tol, max_iter):
+def lloyd_with_hamerly_bounds(X, w, starts, tol, max_iter, every_distance=False):
     """Lloyd's iterations from each of ``starts`` (runs, k, d) on the rows X
     (weights w > 0, more distinct rows than centres).  Returns one
     ``(centers, labels, n_iter)`` per start; the labels are the nearest
@@ -37,7 +37,9 @@ def lloyd_with_hamerly_bounds(X, w, starts, tol, max_iter):
     whose upper bound is below its lower bound, or below half the distance
     from its centre to the nearest other centre, keeps its centre; only the
     other rows have their distances computed, for large k only against the
-    centres listed near their own (``nearest_and_two_distances_in_runs_listed``)."""
+    centres listed near their own (``nearest_and_two_distances_in_runs_listed``).
+    ``every_distance`` checks every row against every centre instead: the
+    plain Lloyd that ``benchmarks/kmeans_phases.py`` compares with."""
     n, d = X.shape
     k = starts.shape[1]
     slack = 1e-9 * (1.0 + float(np.abs(X).max()))  # absorbs rounding: ties are checked
@@ -73,6 +75,8 @@ def lloyd_with_hamerly_bounds(X, w, starts, tol, max_iter):
         gaps[:, np.arange(k), np.arange(k)] = np.inf
         half_gap = 0.5 * np.sqrt(gaps.min(axis=2))
         bound = np.maximum(lower, half_gap.take(flat_labels)) - slack
+        if every_distance:
+            bound[:] = -np.inf
         # Flat indices into the (runs, n) stacks, and their run and row.
         at = np.flatnonzero(upper >= bound)
         own = flat_labels.take(at)
@@ -82,7 +86,7 @@ def lloyd_with_hamerly_bounds(X, w, starts, tol, max_iter):
         flat_upper[at] = np.sqrt(squared_norms(X[row] - centers.reshape(-1, d)[own]))
         unsure = flat_upper[at] >= bound.take(at)
         at, run, row, own = at[unsure], run[unsure], row[unsure], own[unsure]
-        if k > 2 * (LIST_LENGTH + 1):
+        if k > 2 * (LIST_LENGTH + 1) and not every_distance:
             # Rows near their centre can only go to its listed neighbours.
             new, d1, d2 = nearest_and_two_distances_in_runs_listed(
                 X, centers, gaps, run, row, own, flat_upper[at], slack

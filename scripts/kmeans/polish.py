@@ -6,8 +6,8 @@ a photo, most centres stop long before the last ones settle, so most rows
 keep their nearest centre for many iterations.  ``LazyBounds`` proves it
 with the triangle inequality instead of computing distances, and looks at
 a row only when the centres near it have moved enough to matter.  Against
-Hamerly's plain two bounds per row it spares about half the sweep's time
-(see ``benchmarks/kmeans_phases.md``); the iterations stay exactly Lloyd's.
+Hamerly's plain two bounds per row it spares about a fifth of the sweep's
+time (see ``benchmarks/kmeans_phases.md``); the iterations stay exactly Lloyd's.
 """
 
 import numpy as np

@@ -11,8 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import kmeans
 import kmeans_phases
+from kmeans import KMeans, estimator
 from kmeans_bench import KS
 from test_kmeans import resized
 
@@ -23,7 +23,7 @@ def pixels():
 
 
 def test_timers_see_every_phase_and_are_removed(pixels):
-    originals = (kmeans.distinct_rows, kmeans.lloyd_hamerly, kmeans._LazyBounds.from_parents)
+    originals = (estimator.distinct_rows, estimator.lloyd_with_lazy_bounds, estimator.LazyBounds)
     total, seconds, sses, iterations = kmeans_phases.sweep(pixels)
     assert set(seconds) == {
         *kmeans_phases.PHASES,
@@ -32,13 +32,14 @@ def test_timers_see_every_phase_and_are_removed(pixels):
     }
     assert all(value > 0 for value in seconds.values()), seconds
     assert sum(seconds.values()) <= total
-    assert (kmeans.distinct_rows, kmeans.lloyd_hamerly, kmeans._LazyBounds.from_parents) == (
+    assert (estimator.distinct_rows, estimator.lloyd_with_lazy_bounds, estimator.LazyBounds) == (
         originals
     )
-    # One exact polish per k, with the iterations the fit reports.
-    assert iterations == [kmeans.KMeans(k, seed=0).fit(pixels).n_iter_ for k in KS]
+    # One exact polish per k (but k = 1, a single run from the mean), with
+    # the iterations the fit reports.
+    assert iterations == [KMeans(k, seed=0).fit(pixels).n_iter_ for k in KS if k > 1]
     # The instrumented sweep computes what the plain one does.
-    plain = [kmeans.KMeans(k, seed=0).fit(pixels) for k in KS[-2:]]
+    plain = [KMeans(k, seed=0).fit(pixels) for k in KS[-2:]]
     assert sses[-2:] == pytest.approx([m.inertia_ for m in plain], rel=1e-9)
 
 
@@ -48,7 +49,52 @@ def test_variants_skip_the_polish_and_the_starts(pixels):
     # Lloyd's iterations never raise the SSE of the centres they start from.
     assert np.all(skipped >= polished * (1 - 1e-12))
     assert np.any(skipped > polished * 1.001)
-    assert iterations == [0] * len(KS)
+    assert iterations == [0] * (len(KS) - 1)  # k = 1 has no polish
     _, _, one_start, _ = kmeans_phases.sweep(pixels, n_init=1)
-    expected = [kmeans.KMeans(k, seed=0, n_init=1).fit(pixels).inertia_ for k in KS]
+    expected = [KMeans(k, seed=0, n_init=1).fit(pixels).inertia_ for k in KS]
     assert one_start == pytest.approx(expected, rel=1e-9)
+
+
+def test_engines_are_replaced_and_restored_and_exact(pixels):
+    """Each engine variant really runs another engine (its time differs and
+    the phase timers would not see it) yet gives every fit bit for bit."""
+    originals = {
+        name: getattr(estimator, name) for name in ("lloyd_with_hamerly_bounds", "LazyBounds")
+    }
+    ks = [1, 5, 25]  # 25: the starts use their neighbour lists
+    _, ours = kmeans_phases.engine_sweep(pixels, {}, ks)
+    calls = []
+
+    def counted(*args):
+        calls.append(len(args[0]))
+        return kmeans_phases.lloyd_every_distance(*args)
+
+    _, fits = kmeans_phases.engine_sweep(pixels, {"lloyd_with_hamerly_bounds": counted}, ks)
+    assert len(calls) == len(ks)  # one batch of starts per k (k = 1: its single start)
+    assert fits == ours
+    for replacements in kmeans_phases.ENGINES.values():
+        assert kmeans_phases.engine_sweep(pixels, replacements, ks)[1] == ours
+    assert {name: getattr(estimator, name) for name in originals} == originals
+    assert kmeans_phases.starts.LIST_LENGTH == 8
+
+
+def test_every_distance_checks_every_row(pixels, monkeypatch):
+    """The plain engine checks every row every iteration, the bounds few."""
+    starts = kmeans_phases.starts
+    checked = []
+    nearest = starts.nearest_and_two_distances_in_runs
+
+    def counted(X, centers, run, row):
+        checked.append(len(row))
+        return nearest(X, centers, run, row)
+
+    monkeypatch.setattr(starts, "nearest_and_two_distances_in_runs", counted)
+    X = pixels.astype(np.float64)[:2000]
+    start = X[[0, 500, 1000, 1500]][None]
+    plain = kmeans_phases.lloyd_every_distance(X, np.ones(len(X)), start, 0.0, 500)
+    every = list(checked)
+    checked.clear()
+    bounded = starts.lloyd_with_hamerly_bounds(X, np.ones(len(X)), start, 0.0, 500)
+    assert every == [len(X)] * (plain[0][2] + 1)
+    assert sum(checked) < sum(every) / 3
+    assert plain[0][0].tobytes() == bounded[0][0].tobytes()

@@ -1,6 +1,7 @@
-"""Tests of scripts/kmeans.py: agreement with scikit-learn's Lloyd, exactness
+"""Tests of the k-means package (scripts/kmeans/): agreement with scikit-learn's Lloyd, exactness
 of the speedups, properties on arbitrary inputs, edge cases and quality."""
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -16,12 +17,11 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import kmeans
-from kmeans import KMeans
+from kmeans import KMeans, data, distances, polish, seeding, starts
 
 
 def sse(X, centers, labels):
-    """Sum of squared distances, computed independently of kmeans.py."""
+    """Sum of squared distances, computed independently of the package."""
     diff = np.asarray(X, dtype=np.float64) - centers[labels]
     return float((diff * diff).sum())
 
@@ -121,30 +121,34 @@ def test_bounds_skip_nothing_that_matters(chelsea_pixels):
 def chelsea_levels(chelsea_pixels):
     """Distinct colours of the small chelsea, their weights, and the coarse
     levels (32-step bins, then 64-step bins)."""
-    rows, _, counts = kmeans.distinct_rows(chelsea_pixels)
+    rows, _, counts = data.distinct_rows(chelsea_pixels)
     w = counts.astype(np.float64)
-    return rows, w, kmeans.coarse_levels(rows, w, True, 5)
+    return rows, w, data.coarse_levels(rows, w, True, 5)
 
 
 @pytest.mark.parametrize("k", [5, 25])
-def test_starts_side_by_side_equal_separate_runs(chelsea_levels, k):
-    """lloyd_starts gives, bit for bit, what lloyd_hamerly gives for each start
-    alone (k = 25 also takes the neighbour-list path), including a start with
-    duplicate centres, whose empty cluster is reseeded, and runs that stop at
-    different iterations."""
+def test_starts_side_by_side_equal_separate_runs_of_the_other_engine(chelsea_levels, k):
+    """lloyd_with_hamerly_bounds gives, bit for bit, what the other engine,
+    lloyd_with_lazy_bounds, gives for each start alone: including a start
+    with duplicate centres, whose empty cluster is reseeded, and runs that
+    stop at different iterations."""
     _, means, bin_w, _ = chelsea_levels[2][0]
     rng = np.random.default_rng(k)
-    starts = list(kmeans.kmeans_plusplus(means, bin_w, k, rng, 4))
-    starts[2] = starts[2].copy()
-    starts[2][1] = starts[2][0]  # cluster 1 starts empty
-    together = kmeans.lloyd_starts(means, bin_w, starts, 0.01, 500)
-    alone = [kmeans.lloyd_hamerly(means, bin_w, start, 0.01, 500) for start in starts]
+    first = seeding.kmeans_plusplus(means, bin_w, k, rng, 4)
+    first[2][1] = first[2][0]  # cluster 1 starts empty
+    together = starts.lloyd_with_hamerly_bounds(means, bin_w, first, 0.01, 500)
+    alone = [
+        polish.lloyd_with_lazy_bounds(
+            means, bin_w, start, 0.01, 500, polish.LazyBounds.from_scratch(means, start)
+        )
+        for start in first
+    ]
     assert len({n_iter for _, _, n_iter in alone}) > 1
     for (c1, l1, n1), (c2, l2, n2) in zip(together, alone, strict=True):
         assert c1.tobytes() == c2.tobytes()
         np.testing.assert_array_equal(l1, l2)
         assert n1 == n2
-    capped = kmeans.lloyd_starts(means, bin_w, starts, 0.01, 3)
+    capped = starts.lloyd_with_hamerly_bounds(means, bin_w, first, 0.01, 3)
     for (c1, _, n1), (c2, _, _) in zip(capped, alone, strict=True):
         assert n1 == 3 and c1.tobytes() != c2.tobytes()
 
@@ -155,11 +159,11 @@ def test_kmeans_plusplus_batch_equals_one_after_the_other(chelsea_levels, monkey
     batch size."""
     _, means, bin_w, _ = chelsea_levels[2][0]
     rng = np.random.default_rng(7)
-    separate = np.concatenate([kmeans.kmeans_plusplus(means, bin_w, 9, rng) for _ in range(5)])
-    batched = kmeans.kmeans_plusplus(means, bin_w, 9, np.random.default_rng(7), 5)
+    separate = np.concatenate([seeding.kmeans_plusplus(means, bin_w, 9, rng) for _ in range(5)])
+    batched = seeding.kmeans_plusplus(means, bin_w, 9, np.random.default_rng(7), 5)
     assert batched.tobytes() == separate.tobytes()
-    monkeypatch.setattr(kmeans, "KPP_BATCH_VALUES", 2 * len(means) * (2 + int(np.log(9))))
-    grouped = kmeans.kmeans_plusplus(means, bin_w, 9, np.random.default_rng(7), 5)
+    monkeypatch.setattr(seeding, "KPP_BATCH_VALUES", 2 * len(means) * (2 + int(np.log(9))))
+    grouped = seeding.kmeans_plusplus(means, bin_w, 9, np.random.default_rng(7), 5)
     assert grouped.tobytes() == separate.tobytes()
 
 
@@ -170,23 +174,23 @@ def test_bounds_inherited_from_parents_are_exact(chelsea_levels, k):
     most rows were actually spared the first check."""
     rows, w, levels = chelsea_levels
     bin_of_row, means, bin_w, _ = levels[-1]
-    start = kmeans.kmeans_plusplus(means, bin_w, k, np.random.default_rng(1))[0]
-    centers, labels, _ = kmeans.lloyd_hamerly(means, bin_w, start, 0.1, 500)
-    inherited = kmeans._LazyBounds.from_parents(rows, bin_of_row, labels, centers, means)
+    start = seeding.kmeans_plusplus(means, bin_w, k, np.random.default_rng(1))[0]
+    centers, labels, _ = starts.lloyd_with_hamerly_bounds(means, bin_w, start[None], 0.1, 500)[0]
+    inherited = polish.LazyBounds.from_parents(rows, bin_of_row, labels, centers, means)
     spared = inherited.due_rival > -np.inf
     assert spared.mean() > 0.5
-    nearest = np.argmin(kmeans.squared_distances(rows, centers), axis=1)
+    nearest = distances.nearest_centres(rows, centers)
     np.testing.assert_array_equal(inherited.labels[spared], nearest[spared])
-    scratch = kmeans._LazyBounds.from_scratch(rows, centers)
-    a = kmeans.lloyd_hamerly(rows, w, centers, 0.0, 500, bounds=inherited)
-    b = kmeans.lloyd_hamerly(rows, w, centers, 0.0, 500, bounds=scratch)
+    scratch = polish.LazyBounds.from_scratch(rows, centers)
+    a = polish.lloyd_with_lazy_bounds(rows, w, centers, 0.0, 500, inherited)
+    b = polish.lloyd_with_lazy_bounds(rows, w, centers, 0.0, 500, scratch)
     assert a[0].tobytes() == b[0].tobytes()
     np.testing.assert_array_equal(a[1], b[1])
     assert a[2] == b[2]
 
 
 def test_smallest_in_both_layouts_is_argmin_first_on_ties():
-    """``_smallest`` gives the positions np.argmin would (the first on ties)
+    """``smallest_per_column`` gives the positions np.argmin would (the first on ties)
     and the smallest values in order, whether d is contiguous (positions
     found from the minimum) or a transposed view (found by np.argmin)."""
     rng = np.random.default_rng(3)
@@ -195,19 +199,19 @@ def test_smallest_in_both_layouts_is_argmin_first_on_ties():
     order = np.argsort(d, axis=0, kind="stable")
     smallest = np.take_along_axis(d, order, axis=0)
     for layout in (d.copy(), d.T.copy().T):
-        rows, values = kmeans._smallest(layout, 2)
+        rows, values = distances.smallest_per_column(layout, 2)
         np.testing.assert_array_equal(rows, order[:2])
         np.testing.assert_array_equal(values, smallest[:3])
 
 
 def test_distinct_rows_of_packed_uint8_and_floats():
     X = np.array([[3, 2, 1], [0, 0, 0], [3, 2, 1], [255, 255, 255], [0, 0, 0]], np.uint8)
-    for data in (X, X.astype(np.float64), X[:, :2]):
-        rows, inverse, counts = kmeans.distinct_rows(data)
-        np.testing.assert_array_equal(rows[inverse], data)
-        assert len(rows) == len(np.unique(data, axis=0))
+    for values in (X, X.astype(np.float64), X[:, :2]):
+        rows, inverse, counts = data.distinct_rows(values)
+        np.testing.assert_array_equal(rows[inverse], values)
+        assert len(rows) == len(np.unique(values, axis=0))
         np.testing.assert_array_equal(np.bincount(inverse), counts)
-    rows, _, _ = kmeans.distinct_rows(np.array([[0.0, -0.0], [-0.0, 0.0]]))
+    rows, _, _ = data.distinct_rows(np.array([[0.0, -0.0], [-0.0, 0.0]]))
     assert len(rows) == 1  # -0.0 and 0.0 are the same colour
 
 
@@ -412,6 +416,32 @@ def test_same_seed_same_bits_different_seed_differs(chelsea_pixels):
     r1 = KMeans(6, init="random", seed=1).fit(chelsea_pixels)
     r2 = KMeans(6, init="random", seed=2).fit(chelsea_pixels)
     assert r1.cluster_centers_.tobytes() != r2.cluster_centers_.tobytes()
+
+
+# Fits of two whole photos, pinned from the single-file scripts/kmeans.py
+# (commit e2e997b) before it became a package: a hash of the labels and
+# centres, the inertia's exact bits, and the iterations of the polish.
+PINNED_FITS = [
+    ("images/chelsea.png", 2, "e72d38a05224fd84", "0x1.7cf8ea33d020fp+27", 6),
+    ("images/chelsea.png", 8, "5c79baad74e5b1b5", "0x1.2ea70796fdfc7p+25", 39),
+    ("images/chelsea.png", 25, "6ea0d4e62417d0ae", "0x1.a7b2fce9c6d66p+23", 42),
+    ("images/chelsea.png", 50, "907afdee793e5fd8", "0x1.d2f3eabcfea8dp+22", 60),
+    ("images/coffee.png", 2, "efd203c794f8b99c", "0x1.070e097f2e1c0p+30", 6),
+    ("images/coffee.png", 8, "0c780fb430d83840", "0x1.94b391c6ce47bp+26", 21),
+    ("images/coffee.png", 25, "ced92e1568d9516d", "0x1.ca2c8a4a80b4cp+24", 123),
+    ("images/coffee.png", 50, "4250fc74032b7c8a", "0x1.e0e9e9c47009bp+23", 124),
+]
+
+
+@pytest.mark.parametrize(("photo", "k", "digest", "inertia", "n_iter"), PINNED_FITS)
+def test_fit_bit_for_bit_as_pinned(photo, k, digest, inertia, n_iter):
+    X = cv2.imread(str(ROOT / photo)).reshape(-1, 3)
+    model = KMeans(k, seed=0).fit(X)
+    labels_and_centres = model.labels_.astype("<i8").tobytes()
+    labels_and_centres += model.cluster_centers_.astype("<f8").tobytes()
+    assert hashlib.sha256(labels_and_centres).hexdigest()[:16] == digest
+    assert model.inertia_.hex() == inertia
+    assert model.n_iter_ == n_iter
 
 
 def test_result_does_not_depend_on_blas_threads(chelsea_pixels):

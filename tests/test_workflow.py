@@ -218,8 +218,8 @@ def test_incremental_runs_redo_only_what_changed(project):
     with Image.open(project / "results/a/a.gif") as im:
         assert im.info["duration"] == 500
 
-    # Edited k-means code: every cluster job and what follows, no resize.
-    kmeans = project / "scripts" / "kmeans.py"
+    # Edited k-means code (any module of the package): every cluster job and what follows, no resize.
+    kmeans = project / "scripts" / "kmeans" / "polish.py"
     kmeans.write_text(kmeans.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
     assert counts == {"cluster": 9, "annotate": 9} | per_photo(3) | {"total": 28}

@@ -137,6 +137,7 @@ STEP_LIBRARIES = {
         "steplib/atomic_write.py",
         "steplib/read_image.py",
         "steplib/label_map.py",
+        "steplib/exact_math.py",
         "steplib/colour.py",
         "steplib/clustering.py",
         "kmeans.py",

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO, SCRIPTS, copy_workflow, files_under, run_snakemake, write_photo
 
-STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet")
+STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet", "palettes")
 
 
 def step(name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:

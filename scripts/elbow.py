@@ -129,7 +129,8 @@ def elbow_png(summary: dict) -> bytes:
         axes.set_xlabel("k (number of clusters)")
         axes.grid(alpha=0.3)
     figure.suptitle(summary["image"])
-    figure.tight_layout()
+    # Fixed margins: tight_layout would measure every label first, a third of the drawing time.
+    figure.subplots_adjust(left=0.065, right=0.985, bottom=0.12, top=0.86, wspace=0.2)
     buffer = io.BytesIO()
     # No software or date metadata: the same inputs give the same bytes.
     figure.savefig(buffer, format="png", metadata={"Software": None})
@@ -159,7 +160,7 @@ def photo_summary(summaries: list[dict], looks_same_delta_e: float) -> dict:
     }
 
 
-def elbow_photo(summary_paths, plot_path, summary_path, *, looks_same_delta_e: float) -> None:
+def elbow_photo(summary_paths, plot_path, summary_path, looks_same_delta_e: float) -> None:
     """Read one photo's cluster summaries and write its elbow plot and summary."""
     summaries = read_summaries(summary_paths)
     summary = photo_summary(summaries, looks_same_delta_e)
@@ -179,13 +180,7 @@ def main(argv=None) -> None:
         help="the mean CIEDE2000 difference at or below which a frame looks like the photo",
     )
     args = parser.parse_args(argv)
-    command.run(
-        elbow_photo,
-        args.summaries,
-        args.plot,
-        args.summary,
-        looks_same_delta_e=args.looks_same_delta_e,
-    )
+    command.run(elbow_photo, args.summaries, args.plot, args.summary, args.looks_same_delta_e)
 
 
 if __name__ == "__main__":

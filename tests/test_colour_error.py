@@ -10,7 +10,7 @@ from conftest import REPO, synthetic_photo
 from resize import resized
 from steplib.clustering import clustered
 from steplib.colour import bgr_to_lab, ciede2000
-from steplib.colour_error import nearest_rank
+from steplib.colour_error import nearest_ranks
 from steplib.read_image import read_image
 
 SAMPLE_PHOTOS = sorted((REPO / "images").iterdir())
@@ -76,11 +76,10 @@ def test_difference_is_zero_with_fewer_colours_than_k(color_space):
 
 def test_nearest_rank_counts_each_value_as_often_as_its_pixels():
     values, counts = np.array([3.0, 1.0, 2.0]), np.array([1, 1, 2])  # pixels: 1, 2, 2, 3
-    assert [nearest_rank(values, counts, p) for p in (1, 25, 26, 50, 75, 76, 95, 100)] == [
-        1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0,
-    ]  # fmt: skip
+    percents = (1, 25, 26, 50, 75, 76, 95, 100)
+    assert nearest_ranks(values, counts, percents) == [1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0]
     # An even number of pixels: the lower of the two middle values.
-    assert nearest_rank(np.array([5.0, 7.0]), np.array([3, 3]), 50) == 5.0
+    assert nearest_ranks(np.array([7.0, 5.0]), np.array([3, 3]), [50]) == [5.0]
 
 
 @pytest.mark.parametrize("photo", SAMPLE_PHOTOS, ids=lambda path: path.name)

@@ -22,12 +22,12 @@ PERCENTILES = {"median": 50, "p95": 95}
 NO_PIXELS = {"mean": None} | dict.fromkeys(PERCENTILES)
 
 
-def nearest_rank(values: np.ndarray, counts: np.ndarray, percent: int) -> float:
-    """Return the nearest-rank ``percent``-th percentile of ``values``, each repeated ``counts`` times."""
-    order = np.argsort(values, kind="stable")
+def nearest_ranks(values: np.ndarray, counts: np.ndarray, percents) -> list[float]:
+    """Return the nearest-rank percentiles ``percents`` of ``values``, each repeated ``counts`` times."""
+    order = np.argsort(values)  # ties have equal values: their order cannot change a result
     covered = np.cumsum(counts[order])
-    rank = max(1, -(-percent * int(covered[-1]) // 100))  # ceil, in integers
-    return float(values[order[np.searchsorted(covered, rank)]])
+    ranks = [max(1, -(-percent * int(covered[-1]) // 100)) for percent in percents]  # ceil
+    return [float(v) for v in values[order[np.searchsorted(covered, ranks)]]]
 
 
 def colour_error(
@@ -40,9 +40,8 @@ def colour_error(
     cluster's colour in ``palette_bgr`` (uint8); there is at least one pixel.
     """
     differences = ciede2000(colours_lab, bgr_to_lab(palette_bgr)[labels])
-    # fsum is exact, so the mean does not depend on the order of the sum.
-    mean = math.fsum((differences * counts).tolist()) / int(counts.sum())
-    percentiles = {
-        name: nearest_rank(differences, counts, percent) for name, percent in PERCENTILES.items()
-    }
-    return {"mean": mean} | percentiles
+    # bincount adds in a fixed order (numpy's sum may not, by CPU), fsum the k totals exactly.
+    per_cluster = np.bincount(labels, weights=differences * counts, minlength=len(palette_bgr))
+    mean = math.fsum(per_cluster.tolist()) / int(counts.sum())
+    percentiles = nearest_ranks(differences, counts, PERCENTILES.values())
+    return {"mean": mean} | dict(zip(PERCENTILES, percentiles, strict=True))

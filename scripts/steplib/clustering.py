@@ -43,9 +43,11 @@ def clustered(
 ):
     """Cluster the colours of a BGR(A) ``image`` into at most ``k`` groups.
 
-    With ``color_space="lab"`` the distinct colours are clustered in CIE
-    L*a*b*, weighted by their pixel counts, and the centres are converted back
-    to RGB for display; ``sse`` is then measured in L*a*b* units.
+    The distinct colours are clustered, weighted by their pixel counts. With
+    ``color_space="lab"`` they are clustered in CIE L*a*b* and the centres are
+    converted back to RGB for display; ``sse`` is then measured in L*a*b* units.
+    ``delta_e2000`` tells how different the frame (every pixel in its cluster's
+    8-bit colour) looks from the photo: see ``steplib.colour_error``.
 
     Returns
     -------

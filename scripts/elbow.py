@@ -76,9 +76,10 @@ def _mark_suggestions(axes, summary, k, values) -> None:
             continue
         value = values[list(k).index(chosen)]
         axes.plot([chosen], [value], marker="o", markersize=12, fillstyle="none", color=colour)
+        # A white ground keeps the text legible where it crosses the chord or the band.
         axes.annotate(
             text.format(chosen), (chosen, value), xytext=offset, textcoords="offset points",
-            color=colour,
+            color=colour, bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
         )  # fmt: skip
 
 

@@ -122,7 +122,7 @@ def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
     again = fresh_copy_with_photos_of(root, tmp_path / "again")
     run_snakemake(again, "--config", "ks=[3,1,2]")
     outputs = files_under(root / "results")
-    assert len(outputs) == 2 * (5 + 3 * 3)
+    assert len(outputs) == 2 * (6 + 3 * 3)
     assert files_under(again / "results") == outputs
 
 
@@ -261,7 +261,7 @@ def test_runtime_requests_are_tight_at_500_px_and_grow_with_max_size(project):
     ks = "ks=[1,2,3,4,5,6,8,10,14,16,20,25,40,50]"
     minutes = planned_resources(run_snakemake(project, "-n", "--config", ks), "runtime")
     assert minutes == {rule: {1} for rule in ("resize", "cluster", "annotate")} | {
-        rule: {2} for rule in ("gif", "elbow", "sheet")
+        rule: {2} for rule in ("gif", "elbow", "sheet", "palettes")
     }
     bigger = run_snakemake(project, "-n", "--config", ks, "max_size=2000")
     bigger_minutes = planned_resources(bigger, "runtime")

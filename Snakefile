@@ -1,6 +1,6 @@
 # k-means colour segmentation: every photo in input_dir becomes an animated GIF,
 # one frame per k. Steps: resize -> cluster (per k) -> annotate (per k) -> gif (and webp),
-# with an elbow plot, a summary and a contact sheet per photo. With one_job_per_photo,
+# with an elbow plot, a summary, a contact sheet and palettes per photo. With one_job_per_photo,
 # a sweep job per photo does cluster and annotate for all its ks.
 
 

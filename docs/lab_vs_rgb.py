@@ -26,7 +26,7 @@ def main() -> None:
         for space in ("rgb", "lab"):
             labels, summary = clustered(image, k, color_space=space)
             frame = annotated_frame(labels, summary)
-            pictures.append((f"k={k}, {space.upper()}", frame))
+            pictures.append((f"k={k}, {space.upper()}", frame, None))
     sheet = contact_sheet(pictures, columns=2)
     write_png(ROOT / "docs" / "lab_vs_rgb.png", sheet)
 

@@ -4,7 +4,9 @@ Reads the resized photo and writes
 - the label map (``results/NAME/clusters/k_K.png``): a 16-bit greyscale PNG the
   size of the photo; value i means "cluster i", 65535 a transparent pixel;
 - the cluster summary (``results/NAME/clusters/k_K.json``): the palette, clusters
-  sorted by pixel count, largest first, and the statistics of the fit.
+  sorted by pixel count, largest first, the statistics of the fit, and how
+  different the frame looks from the photo (CIEDE2000: mean, median, 95th
+  percentile over the pixels).
 
 Example:
   python scripts/cluster.py --k 8 --image=photo \\

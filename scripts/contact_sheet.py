@@ -1,10 +1,13 @@
 """Step 6 (sheet): the resized photo and all its frames side by side, each captioned.
 
 Output: ``results/NAME/sheet.png``, for comparing ks at a glance (the report
-shows it inline, where a GIF is only a download).
+shows it inline, where a GIF is only a download). Under each frame, a strip of
+its palette (each colour as wide as its share of the pixels) and its k with its
+mean CIEDE2000 difference from the photo, from the frame's cluster summary.
 
 Example:
-  python scripts/contact_sheet.py --ks 2 8 --output sheet.png -- resized.png k_2.png k_8.png
+  python scripts/contact_sheet.py --summaries k_2.json k_8.json --output sheet.png \\
+      -- resized.png k_2.png k_8.png
 """
 
 import math
@@ -14,13 +17,19 @@ import numpy as np
 
 from steplib import command
 from steplib.atomic_write import write_png
+from steplib.drawing import TEXT_BGR, draw_text, segment_edges
 from steplib.read_image import read_png
+from steplib.summaries import read_summaries
 
 TILE = 240  # longer side of each picture, pixels
-CAPTION = 26  # height of the caption strip under each picture
+STRIP = 12  # height of the palette strip under each frame, after a gap of STRIP_GAP
+STRIP_GAP = 3
+CAPTION = 24  # height of the caption under the strip
+TEXT_SIZE = 15
+BELOW = STRIP_GAP + STRIP + CAPTION  # everything under a picture
 GAP = 8
 BACKGROUND = 255
-FONT = cv2.FONT_HERSHEY_SIMPLEX
+RULE = 200  # grey of the lines along a palette strip
 
 
 def over_checkerboard(image: np.ndarray, square: int = 8) -> np.ndarray:
@@ -46,20 +55,35 @@ def fitted(image: np.ndarray) -> np.ndarray:
     return cv2.resize(picture, size, interpolation=interpolation)
 
 
-def captioned(picture: np.ndarray, caption: str) -> np.ndarray:
-    """Return ``picture`` with ``caption`` centred in a strip below it."""
+def palette_strip(palette, width: int) -> np.ndarray:
+    """Return a STRIP-high BGR strip of ``(rgb, share)`` colours, each as wide as its share."""
+    strip = np.full((STRIP, width, 3), BACKGROUND, np.uint8)
+    edges = segment_edges([share for _, share in palette], width)
+    for (rgb, _), start, end in zip(palette, edges[:-1], edges[1:], strict=True):
+        strip[:, start:end] = rgb[::-1]
+    return strip
+
+
+def captioned(picture: np.ndarray, caption: str, palette) -> np.ndarray:
+    """Return ``picture`` with its palette strip (none when ``palette`` is None) and ``caption`` below."""
     height, width = picture.shape[:2]
-    cell = np.full((height + CAPTION, width, 3), BACKGROUND, np.uint8)
+    cell = np.full((height + BELOW, width, 3), BACKGROUND, np.uint8)
     cell[:height] = picture
-    (text_width, text_height), _ = cv2.getTextSize(caption, FONT, 0.55, 1)
-    origin = ((width - text_width) // 2, height + (CAPTION + text_height) // 2)
-    cv2.putText(cell, caption, origin, FONT, 0.55, (40, 40, 40), 1, cv2.LINE_AA)
+    if palette is not None:
+        top = height + STRIP_GAP
+        cell[top : top + STRIP] = palette_strip(palette, width)
+        # Grey rules above and below, so that a near-white colour still shows its extent.
+        cell[[top - 1, top + STRIP]] = RULE
+    draw_text(cell, caption, (width // 2, height + BELOW - CAPTION // 2), TEXT_SIZE, TEXT_BGR)
     return cell
 
 
-def contact_sheet(pictures: list[tuple[str, np.ndarray]], columns: int = 0) -> np.ndarray:
-    """Return a grid of captioned tiles for ``(caption, image)`` pairs of one size, in reading order."""
-    cells = [captioned(fitted(image), caption) for caption, image in pictures]
+def contact_sheet(pictures, columns: int = 0) -> np.ndarray:
+    """Return a grid of captioned tiles, in reading order, for ``(caption, image, palette)``.
+
+    The images have one size; ``palette`` is a list of ``(rgb, share)``, or None.
+    """
+    cells = [captioned(fitted(image), caption, palette) for caption, image, palette in pictures]
     columns = columns or min(len(cells), max(3, math.ceil(math.sqrt(len(cells)))))
     rows = math.ceil(len(cells) / columns)
     cell_height, cell_width = cells[0].shape[:2]
@@ -75,11 +99,19 @@ def contact_sheet(pictures: list[tuple[str, np.ndarray]], columns: int = 0) -> n
     return sheet
 
 
-def sheet_photo(resized_path, frame_paths, ks, sheet_path) -> None:
-    """Read the resized photo and its frames and write the contact sheet."""
-    pictures = [("original", read_png(resized_path))]
-    for k, path in zip(ks, frame_paths, strict=True):
-        pictures.append((f"k={k}", read_png(path)))
+def frame_caption(summary: dict) -> str:
+    """Return "k=N  ΔE₀₀ m", with m the mean colour difference of the frame from the photo."""
+    mean = summary["delta_e2000"]["mean"]
+    return f"k={summary['k']}" + ("" if mean is None else f"   ΔE₀₀ {mean:.2f}")
+
+
+def sheet_photo(resized_path, frame_paths, summary_paths, sheet_path) -> None:
+    """Read the resized photo, its frames and their summaries, and write the contact sheet."""
+    pictures = [("original", read_png(resized_path), None)]
+    summaries = read_summaries(summary_paths)
+    for frame_path, summary in zip(frame_paths, summaries, strict=True):
+        palette = [(c["rgb"], c["share"]) for c in summary["clusters"]]
+        pictures.append((frame_caption(summary), read_png(frame_path), palette))
     write_png(sheet_path, contact_sheet(pictures))
 
 
@@ -87,10 +119,12 @@ def main(argv=None) -> None:
     parser = command.parser(__doc__)
     parser.add_argument("resized", help="the resized photo (PNG)")
     parser.add_argument("frames", nargs="+", help="its frames (PNG), one per k")
-    parser.add_argument("--ks", type=int, nargs="+", required=True, help="the k of each frame")
+    parser.add_argument(
+        "--summaries", nargs="+", required=True, help="the cluster summary (JSON) of each frame"
+    )
     parser.add_argument("--output", required=True, help="the contact sheet to write (PNG)")
     args = parser.parse_args(argv)
-    command.run(sheet_photo, args.resized, args.frames, args.ks, args.output)
+    command.run(sheet_photo, args.resized, args.frames, args.summaries, args.output)
 
 
 if __name__ == "__main__":

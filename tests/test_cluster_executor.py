@@ -145,12 +145,12 @@ def test_cluster_run_with_the_data_in_another_folder(local_run, tmp_path):
     assert all("__pycache__" in path.parts for path in new_in_code)
 
 
-def test_one_job_per_photo_on_the_cluster_is_five_submissions_a_photo(local_run, tmp_path):
+def test_one_job_per_photo_on_the_cluster_is_six_submissions_a_photo(local_run, tmp_path):
     root = project_with_two_photos(tmp_path / "sweep")
     config = ("--config", KS, "one_job_per_photo=true")
     run_snakemake(root, *CLUSTER_GENERIC, *config, profile=True)
 
-    per_photo = Counter({"resize": 1, "sweep": 1, "gif": 1, "elbow": 1, "sheet": 1})
+    per_photo = Counter({"resize": 1, "sweep": 1, "gif": 1, "elbow": 1, "sheet": 1, "palettes": 1})
     rules = Counter(job["rule"] for job in submissions(root).values())
     assert rules == Counter({rule: n * len(PHOTO_NAMES) for rule, n in per_photo.items()})
     assert files_under(root / "results") == files_under(local_run[0] / "results")

@@ -21,7 +21,7 @@ from conftest import (
     write_photo,
 )
 
-STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet")
+STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet", "palettes")
 
 
 def step(name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -34,7 +34,8 @@ def finished(tmp_path_factory):
 def test_complete_run_makes_every_output(finished):
     root, result = finished
     per_photo = {"resize": 2, "cluster": 6, "annotate": 6, "elbow": 2, "gif": 2, "sheet": 2}
-    assert job_counts(result) == per_photo | {"all": 1, "total": 21}
+    per_photo["palettes"] = 2
+    assert job_counts(result) == per_photo | {"all": 1, "total": 23}
     for name in ("beach", "Forest"):
         folder = root / "results" / name
         assert (folder / "resized.png").is_file()
@@ -121,7 +122,7 @@ def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
     again = fresh_copy_with_photos_of(root, tmp_path / "again")
     run_snakemake(again, "--config", "ks=[3,1,2]")
     outputs = files_under(root / "results")
-    assert len(outputs) == 2 * (5 + 3 * 3)
+    assert len(outputs) == 2 * (6 + 3 * 3)
     assert files_under(again / "results") == outputs
 
 
@@ -143,12 +144,13 @@ def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tm
             "elbow": 2,
             "gif": 2,
             "sheet": 2,
+            "palettes": 2,
             "all": 1,
-            "total": 45,
+            "total": 47,
         }
-        assert output_of(result).count("Finished jobid") == 45
+        assert output_of(result).count("Finished jobid") == 47
         results[profile] = files_under(copy / "results")
-    assert len(results[True]) == 2 * (5 + 3 * 9)
+    assert len(results[True]) == 2 * (6 + 3 * 9)
     assert results[True] == results[False]
 
 
@@ -156,15 +158,15 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
     root, _ = finished
     copy = fresh_copy_with_photos_of(root, tmp_path / "sweep")
     options = ("--config", "ks=[3,1,2]", "one_job_per_photo=true")
-    per_photo = {"elbow": 2, "gif": 2, "sheet": 2, "all": 1}
+    per_photo = {"elbow": 2, "gif": 2, "sheet": 2, "palettes": 2, "all": 1}
     result = run_snakemake(copy, *options)
-    assert job_counts(result) == {"resize": 2, "sweep": 2} | per_photo | {"total": 11}
+    assert job_counts(result) == {"resize": 2, "sweep": 2} | per_photo | {"total": 13}
     assert files_under(copy / "results") == files_under(root / "results")
     assert "Nothing to be done" in output_of(run_snakemake(copy, *options))
 
     # Back to a job per frame: another rule makes the frames, so they are made again.
     back = job_counts(run_snakemake(copy, "-n", "--config", "ks=[3,1,2]"))
-    assert back == {"cluster": 6, "annotate": 6} | per_photo | {"total": 19}
+    assert back == {"cluster": 6, "annotate": 6} | per_photo | {"total": 21}
 
     # The sweep draws frames with the library's frame.py, not the annotate script: editing
     # the script leaves the sweeps alone, editing the library reruns every sweep.
@@ -174,7 +176,7 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
     frame = copy / "scripts" / "steplib" / "frame.py"
     frame.write_text(frame.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(copy, "-n", *options))
-    assert counts == {"sweep": 2} | per_photo | {"total": 9}
+    assert counts == {"sweep": 2} | per_photo | {"total": 11}
 
 
 def test_one_frame_target_builds_only_what_it_needs(project):
@@ -192,25 +194,24 @@ def test_one_frame_target_builds_only_what_it_needs(project):
 
 def per_photo(photos: int) -> dict[str, int]:
     """Jobs that run once per photo whenever any of its frames changes, and the final target."""
-    return {"elbow": photos, "gif": photos, "sheet": photos, "all": 1}
+    return {"elbow": photos, "gif": photos, "sheet": photos, "palettes": photos, "all": 1}
 
 
 def test_incremental_runs_redo_only_what_changed(project):
     images = project / "images"
     write_photo(images / "a.png", seed=5)
     write_photo(images / "b.jpg", seed=6)
-    full = {"resize": 2, "cluster": 4, "annotate": 4, "elbow": 2, "gif": 2, "sheet": 2, "all": 1}
-    full["total"] = 17
+    full = {"resize": 2, "cluster": 4, "annotate": 4} | per_photo(2) | {"total": 19}
     assert job_counts(run_snakemake(project, "--config", "ks=[1,2]")) == full
 
     # A new photo: only its own jobs (and the top-level target).
     write_photo(images / "c.webp", seed=7)
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2]"))
-    assert counts == {"resize": 1, "cluster": 2, "annotate": 2} | per_photo(1) | {"total": 9}
+    assert counts == {"resize": 1, "cluster": 2, "annotate": 2} | per_photo(1) | {"total": 10}
 
     # A new k: its cluster and annotate jobs for each photo, and every per-photo output.
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]"))
-    assert counts == {"cluster": 3, "annotate": 3} | per_photo(3) | {"total": 16}
+    assert counts == {"cluster": 3, "annotate": 3} | per_photo(3) | {"total": 19}
 
     # Another GIF timing: only the GIFs.
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
@@ -222,13 +223,13 @@ def test_incremental_runs_redo_only_what_changed(project):
     kmeans = project / "scripts" / "kmeans" / "polish.py"
     kmeans.write_text(kmeans.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
-    assert counts == {"cluster": 9, "annotate": 9} | per_photo(3) | {"total": 28}
+    assert counts == {"cluster": 9, "annotate": 9} | per_photo(3) | {"total": 31}
 
     # Another max_size: everything from resize on.
     counts = job_counts(
         run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500", "max_size=20")
     )
-    assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 31}
+    assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 34}
     assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20
 
 
@@ -264,7 +265,7 @@ def test_runtime_requests_are_tight_at_500_px_and_grow_with_max_size(project):
     ks = "ks=[1,2,3,4,5,6,8,10,14,16,20,25,40,50]"
     minutes = planned_resources(run_snakemake(project, "-n", "--config", ks), "runtime")
     assert minutes == {rule: {1} for rule in ("resize", "cluster", "annotate")} | {
-        rule: {2} for rule in ("gif", "elbow", "sheet")
+        rule: {2} for rule in ("gif", "elbow", "sheet", "palettes")
     }
     bigger = run_snakemake(project, "-n", "--config", ks, "max_size=2000")
     bigger_minutes = planned_resources(bigger, "runtime")

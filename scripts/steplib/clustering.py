@@ -8,6 +8,7 @@ import numpy as np
 from kmeans import KMeans, distinct_rows
 from steplib.atomic_write import write_json, write_png
 from steplib.colour import bgr_to_lab, lab_to_bgr
+from steplib.colour_error import NO_PIXELS, colour_error
 from steplib.label_map import NO_LABEL, opaque_mask
 
 
@@ -42,9 +43,11 @@ def clustered(
 ):
     """Cluster the colours of a BGR(A) ``image`` into at most ``k`` groups.
 
-    With ``color_space="lab"`` the distinct colours are clustered in CIE
-    L*a*b*, weighted by their pixel counts, and the centres are converted back
-    to RGB for display; ``sse`` is then measured in L*a*b* units.
+    The distinct colours are clustered, weighted by their pixel counts. With
+    ``color_space="lab"`` they are clustered in CIE L*a*b* and the centres are
+    converted back to RGB for display; ``sse`` is then measured in L*a*b* units.
+    ``delta_e2000`` tells how different the frame (every pixel in its cluster's
+    8-bit colour) looks from the photo: see ``steplib.colour_error``.
 
     Returns
     -------
@@ -67,29 +70,27 @@ def clustered(
     }
     if len(pixels) == 0:
         empty = {"clusters_found": 0, "distinct_colours": 0, "iterations": 0, "sse": 0.0}
-        return labels, summary | empty | {"clusters": []}
+        return labels, summary | empty | {"delta_e2000": NO_PIXELS, "clusters": []}
 
-    kmeans = KMeans(k, seed=seed, tol=tol, max_iter=max_iter)
-    if color_space == "lab":
-        colours, inverse, counts = distinct_rows(pixels)
-        lab = bgr_to_lab(colours)
-        model = kmeans.fit(lab, sample_weight=counts)
-        points, raw_labels = lab[inverse], model.labels_[inverse]
-    else:
-        model = kmeans.fit(pixels)
-        points, raw_labels = pixels.astype(np.float64), model.labels_
+    # Every step works on the distinct colours, weighted by their pixel counts (a photo
+    # has several times fewer), and only the label map goes back to the pixels.
+    colours, inverse, counts = distinct_rows(pixels)
+    colours = colours.astype(np.uint8)
+    colours_lab = bgr_to_lab(colours)
+    points = colours_lab if color_space == "lab" else colours
+    model = KMeans(k, seed=seed, tol=tol, max_iter=max_iter).fit(points, sample_weight=counts)
 
     # Largest cluster first, so palettes read the same way whatever the start.
-    sizes = np.bincount(raw_labels, minlength=model.n_clusters_)
+    sizes = np.bincount(model.labels_, weights=counts, minlength=model.n_clusters_).astype(np.int64)
     order = np.lexsort((np.arange(len(sizes)), -sizes))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    pixel_labels = rank[raw_labels]
+    colour_labels = rank[model.labels_]
     centres = model.cluster_centers_[order]
-    labels[mask] = pixel_labels
+    labels[mask] = colour_labels[inverse]
 
-    errors = ((points - centres[pixel_labels]) ** 2).sum(axis=1)
-    sse_per_cluster = np.bincount(pixel_labels, weights=errors, minlength=len(centres))
+    errors = counts * ((points - centres[colour_labels]) ** 2).sum(axis=1)
+    sse_per_cluster = np.bincount(colour_labels, weights=errors, minlength=len(centres))
     summary |= {
         "clusters_found": int(model.n_clusters_),
         "distinct_colours": int(model.n_distinct_),
@@ -103,15 +104,21 @@ def clustered(
             "each colour is its own cluster"
         )
     centres_bgr = lab_to_bgr(centres) if color_space == "lab" else centres
+    shown_bgr = np.clip(np.rint(centres_bgr), 0, 255).astype(np.uint8)
+    summary["delta_e2000"] = colour_error(colours_lab, counts, colour_labels, shown_bgr)
     summary["clusters"] = [
-        _cluster_entry(centre_bgr, int(count), float(sse), len(pixels))
-        for centre_bgr, count, sse in zip(centres_bgr, sizes[order], sse_per_cluster, strict=True)
+        _cluster_entry(centre_bgr, shown, int(count), float(sse), len(pixels))
+        for centre_bgr, shown, count, sse in zip(
+            centres_bgr, shown_bgr, sizes[order], sse_per_cluster, strict=True
+        )
     ]
     return labels, summary
 
 
-def _cluster_entry(centre_bgr: np.ndarray, count: int, sse: float, total: int) -> dict:
-    rgb = [int(v) for v in np.clip(np.rint(centre_bgr[::-1]), 0, 255)]
+def _cluster_entry(
+    centre_bgr: np.ndarray, shown_bgr: np.ndarray, count: int, sse: float, total: int
+) -> dict:
+    rgb = [int(v) for v in shown_bgr[::-1]]
     return {
         "rgb": rgb,
         "hex": "#{:02x}{:02x}{:02x}".format(*rgb),

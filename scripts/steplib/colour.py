@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .exact_math import atan2_degrees, cbrt, cos_degrees, exp, power, sin_degrees
+from steplib.exact_math import atan2_degrees, cbrt, cos_degrees, exp, power, sin_degrees
 
 # The chromaticities (x, y) of the sRGB red, green and blue, and the XYZ of the
 # D65 white: the published 7-digit sRGB matrix is this derivation rounded.

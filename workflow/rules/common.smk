@@ -210,8 +210,9 @@ STEP_LIBRARIES = {
         "steplib/atomic_write.py",
         "steplib/read_image.py",
         "steplib/label_map.py",
-        "steplib/colour.py",
         "steplib/exact_math.py",
+        "steplib/colour.py",
+        "steplib/colour_error.py",
         "steplib/clustering.py",
         "kmeans/__init__.py",
         "kmeans/estimator.py",
@@ -229,8 +230,20 @@ STEP_LIBRARIES = {
         "steplib/frame.py",
     ],
     "animate": ["steplib/command.py", "steplib/atomic_write.py"],
-    "elbow": ["steplib/command.py", "steplib/atomic_write.py"],
-    "contact_sheet": ["steplib/command.py", "steplib/atomic_write.py", "steplib/read_image.py"],
+    "elbow": ["steplib/command.py", "steplib/atomic_write.py", "steplib/summaries.py"],
+    "contact_sheet": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/read_image.py",
+        "steplib/summaries.py",
+        "steplib/drawing.py",
+    ],
+    "palettes": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/summaries.py",
+        "steplib/drawing.py",
+    ],
 }
 STEP_LIBRARIES["sweep"] = list(
     dict.fromkeys(STEP_LIBRARIES["cluster"] + STEP_LIBRARIES["annotate"])
@@ -280,11 +293,13 @@ def summaries_of(wildcards):
 
 
 def all_targets():
-    """Return every final output: per photo its animations, elbow plot, summary and contact sheet."""
+    """Return every final output: per photo its animations, elbow plot, summary, contact sheet
+    and palettes."""
     per_photo = [f"results/{{image}}/{{image}}.{fmt}" for fmt in config["animation_formats"]]
     per_photo += [
         "results/{image}/elbow.png",
         "results/{image}/summary.json",
         "results/{image}/sheet.png",
+        "results/{image}/palettes.png",
     ]
     return expand(per_photo, image=list(PHOTOS))

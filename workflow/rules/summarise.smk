@@ -20,15 +20,18 @@ rule elbow:
     resources:
         mem_mb=elbow_mem_mb,
         runtime=animation_runtime,
+    params:
+        looks_same_delta_e=config["looks_same_delta_e"],
     shell:
-        "python {input.script:q} --plot={output.plot:q} --summary={output.summary:q}"
-        " -- {input.summaries:q} 2> {log:q}"
+        "python {input.script:q} --looks_same_delta_e={params.looks_same_delta_e:q}"
+        " --plot={output.plot:q} --summary={output.summary:q} -- {input.summaries:q} 2> {log:q}"
 
 
 rule sheet:
     input:
         resized="results/{image}/resized.png",
         frames=frames_of,
+        summaries=summaries_of,
         script=step_script("contact_sheet"),
         library=step_library("contact_sheet"),
     output:
@@ -47,8 +50,31 @@ rule sheet:
     resources:
         mem_mb=sheet_mem_mb,
         runtime=animation_runtime,
-    params:
-        ks=KS,
     shell:
-        "python {input.script:q} --ks {params.ks:q} --output={output:q}"
+        "python {input.script:q} --summaries {input.summaries:q} --output={output:q}"
         " -- {input.resized:q} {input.frames:q} 2> {log:q}"
+
+
+rule palettes:
+    input:
+        summaries=summaries_of,
+        script=step_script("palettes"),
+        library=step_library("palettes"),
+    output:
+        report(
+            "results/{image}/palettes.png",
+            caption="../report/palettes.rst",
+            category="Photos",
+            subcategory="{image}",
+            labels={"photo": "{image}", "figure": "palettes"},
+        ),
+    log:
+        "logs/palettes/{image}.log",
+    conda:
+        "../envs/segment.yaml"
+    threads: 1
+    resources:
+        mem_mb=animation_mem_mb,
+        runtime=animation_runtime,
+    shell:
+        "python {input.script:q} --output={output:q} -- {input.summaries:q} 2> {log:q}"

@@ -1,0 +1,212 @@
+"""What one photo's steps cost, job by job, in two versions of the code side by side.
+
+Each step runs as its rule runs it (``python scripts/STEP.py ...``, one process a
+job) on the sample photos resized to 500 px, for the default ks, in two versions
+of ``scripts/``: a git commit (``--before``, exported to a temporary folder) and the
+working tree. The two versions alternate job by job, so that both see the same
+machine load; each job's CPU time (user + system, of the process and its
+children) is the median of ``--repeats`` runs.
+
+Printed as Markdown and written, with the command and the date, to
+benchmarks/step_costs.md: per photo, the cluster jobs (their sum over the ks, and
+the median per k), the per-photo jobs (elbow, sheet, palettes) and the total.
+
+    python benchmarks/step_costs.py                      # before = main before #14
+    python benchmarks/step_costs.py --before HEAD~1 --repeats 3
+"""
+
+import argparse
+import datetime
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+PHOTOS = sorted((REPO / "images").glob("*.*"))
+RESULTS_FILE = REPO / "benchmarks" / "step_costs.md"
+
+
+def exported_scripts(commit: str, folder: Path) -> Path:
+    """Write ``scripts/`` as it is at ``commit`` into ``folder`` and return its path."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "scripts"], cwd=REPO, capture_output=True,
+        check=True,
+    ).stdout  # fmt: skip
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "scripts"
+
+
+def cpu_seconds(command: list[str]) -> float:
+    """Run ``command`` and return the CPU seconds (user + system) it took."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def photo_jobs(scripts: Path, resized: Path, ks: list[int], out: Path) -> dict[str, list]:
+    """Return {step: [command, ...]} of one photo's jobs with the code in ``scripts``.
+
+    The per-photo steps take the options of the version they run: the sheet took
+    ``--ks`` before it read the cluster summaries, and palettes did not exist.
+    """
+    name = resized.stem
+    summaries = [str(out / f"k_{k}.json") for k in ks]
+    frames = [str(out / f"frame_{k}.png") for k in ks]
+    jobs = {"cluster": [], "annotate": []}
+    for k, summary, frame in zip(ks, summaries, frames, strict=True):
+        labels = str(out / f"k_{k}.png")
+        jobs["cluster"].append(
+            [sys.executable, str(scripts / "cluster.py"), f"--k={k}", f"--image={name}",
+             f"--labels={labels}", f"--summary={summary}", "--", str(resized)]
+        )  # fmt: skip
+        jobs["annotate"].append(
+            [sys.executable, str(scripts / "annotate.py"), f"--output={frame}", "--", labels,
+             summary]
+        )  # fmt: skip
+    elbow = [sys.executable, str(scripts / "elbow.py"), f"--plot={out / 'elbow.png'}"]
+    elbow += [f"--summary={out / 'summary.json'}", "--", *summaries]
+    sheet = [sys.executable, str(scripts / "contact_sheet.py"), f"--output={out / 'sheet.png'}"]
+    if (scripts / "palettes.py").exists():
+        sheet += ["--summaries", *summaries]
+        jobs["palettes"] = [
+            [sys.executable, str(scripts / "palettes.py"), f"--output={out / 'palettes.png'}",
+             "--", *summaries]
+        ]  # fmt: skip
+    else:
+        sheet += ["--ks", *map(str, ks)]
+    jobs["elbow"] = [elbow]
+    jobs["sheet"] = [sheet + ["--", str(resized), *frames]]
+    return jobs
+
+
+def measure(versions: dict[str, Path], resized: list[Path], ks, repeats, work: Path) -> dict:
+    """Return {(photo, version, step): [median CPU seconds of each job]}."""
+    times = {}
+    for photo in resized:
+        jobs = {}
+        for version, scripts in versions.items():
+            out = work / version / photo.stem
+            out.mkdir(parents=True)
+            jobs[version] = photo_jobs(scripts, photo, ks, out)
+        samples = {}
+        for repeat in range(repeats):
+            # Steps in their workflow order (a step reads what the one before wrote);
+            # within each job the versions alternate, in turn going first.
+            order = list(versions) if repeat % 2 == 0 else list(reversed(versions))
+            for step in ("cluster", "annotate", "elbow", "sheet", "palettes"):
+                count = max(len(jobs[v].get(step, [])) for v in versions)
+                for index in range(count):
+                    for version in order:
+                        commands = jobs[version].get(step, [])
+                        if index < len(commands):
+                            key = (photo.stem, version, step, index)
+                            samples.setdefault(key, []).append(cpu_seconds(commands[index]))
+        for (name, version, step, _), values in samples.items():
+            times.setdefault((name, version, step), []).append(statistics.median(values))
+    return times
+
+
+def markdown(times, versions, resized, ks, repeats, command) -> str:
+    before, after = versions
+    lines = [
+        "# What one photo's steps cost, before and after",
+        "",
+        (
+            f"`{command}` on {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC: "
+            f"{platform.machine()}, Python {platform.python_version()}; the sample photos at "
+            f"500 px, ks {ks}; CPU seconds of each job (user + system), median of {repeats} "
+            f"runs, the two versions alternating job by job. before = `{before}`, "
+            f"after = `{after}`."
+        ),
+        "",
+        (
+            "| photo | cluster, sum over ks: before | after | after / before "
+            "| median per k: before | after | annotate, sum: before | after "
+            "| elbow + sheet + palettes: before | after | photo total: before | after "
+            "| after / before |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    totals = {before: 0.0, after: 0.0}
+    for photo in resized:
+
+        def cost(version, *steps, name=photo.stem):
+            return sum(sum(times.get((name, version, step), [])) for step in steps)
+
+        def per_k(version, name=photo.stem):
+            return statistics.median(times[(name, version, "cluster")])
+
+        row = [photo.stem]
+        row += [f"{cost(v, 'cluster'):.2f}" for v in versions]
+        row.append(f"{cost(after, 'cluster') / cost(before, 'cluster'):.3f}")
+        row += [f"{per_k(v):.3f}" for v in versions]
+        row += [f"{cost(v, 'annotate'):.2f}" for v in versions]
+        row += [f"{cost(v, 'elbow', 'sheet', 'palettes'):.2f}" for v in versions]
+        steps = ("cluster", "annotate", "elbow", "sheet", "palettes")
+        row += [f"{cost(v, *steps):.2f}" for v in versions]
+        row.append(f"{cost(after, *steps) / cost(before, *steps):.3f}")
+        for version in versions:
+            totals[version] += cost(version, *steps)
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [
+        "",
+        (
+            f"All photos: {totals[before]:.2f} s before, {totals[after]:.2f} s after "
+            f"({totals[after] / totals[before]:.3f}x)."
+        ),
+        "",
+        "Per photo and step, each job's median (s):",
+        "",
+        "| photo | step | before | after |",
+        "|---|---|---|---|",
+    ]
+    for photo in resized:
+        for step in ("cluster", "annotate", "elbow", "sheet", "palettes"):
+            cells = [
+                " ".join(f"{t:.3f}" for t in times.get((photo.stem, v, step), [])) or "-"
+                for v in versions
+            ]
+            lines.append(f"| {photo.stem} | {step} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default="e666719", help="the commit to compare with")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    ks = yaml.safe_load((REPO / "config.yaml").read_text())["ks"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        versions = {
+            args.before: exported_scripts(args.before, work / "before"),
+            "working tree": REPO / "scripts",
+        }
+        resized = []
+        for photo in PHOTOS:
+            target = work / "resized" / f"{photo.stem}.png"
+            subprocess.run(
+                [sys.executable, str(REPO / "scripts/resize.py"), "--max_size=500",
+                 f"--output={target}", "--", str(photo)],
+                check=True,
+            )  # fmt: skip
+            resized.append(target)
+        times = measure(versions, resized, ks, args.repeats, work / "out")
+    command = "python benchmarks/step_costs.py " + " ".join(sys.argv[1:])
+    text = markdown(times, list(versions), resized, ks, args.repeats, command.strip())
+    print(text)
+    RESULTS_FILE.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -14,14 +14,15 @@ Example:
 import io
 import json
 
-import matplotlib
 import numpy as np
+
+# A Figure on the Agg canvas, without pyplot: pyplot's figure managers and backend
+# switching are of no use to a file, and cost the job's start.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from steplib import command
 from steplib.atomic_write import write_bytes, write_json
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 
 def suggested_k(ks, sse):
@@ -48,7 +49,9 @@ def elbow_png(name: str, ks, sse, suggestion, color_space: str) -> bytes:
     order = np.argsort(ks)
     k = np.asarray(ks)[order]
     e = np.asarray(sse, dtype=float)[order]
-    figure, axes = plt.subplots(figsize=(6.4, 4), dpi=100)
+    figure = Figure(figsize=(6.4, 4), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
     axes.plot(k, e, marker="o", color="#33638d")
     if suggestion is not None:
         axes.plot([k[0], k[-1]], [e[0], e[-1]], linestyle=":", color="#999999", label="chord")
@@ -72,7 +75,6 @@ def elbow_png(name: str, ks, sse, suggestion, color_space: str) -> bytes:
     buffer = io.BytesIO()
     # No software or date metadata: the same inputs give the same bytes.
     figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
     return buffer.getvalue()
 
 

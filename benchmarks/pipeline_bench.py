@@ -923,7 +923,7 @@ def main(argv=None) -> None:
     command = "python benchmarks/pipeline_bench.py " + " ".join(sys.argv[1:])
     # Python's default, as on a user's machine: the first job of a step caches its
     # modules' bytecode and the others load it. With PYTHONDONTWRITEBYTECODE set, every
-    # job compiles scripts/ again (a cluster job 13% more instructions to start).
+    # job compiles scripts/ again (a cluster job 15% more instructions to start).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     import snakemake
 

@@ -10,7 +10,8 @@ date, to benchmarks/pipeline_results.md:
    interleaved: the plain single-process script (benchmarks/plain_script.py:
    scikit-learn's KMeans on every pixel, putText, imageio), the workflow as a user runs
    it (profiles/default) in its default shape, and with one_job_per_photo: true; also
-   the plain script on one thread, where scikit-learn's threads cannot spin. Wall
+   the plain script on one thread, where scikit-learn's threads cannot spin; on
+   request (--contenders per_frame) one job per frame, tried in a copy. Wall
    time, CPU of all processes (each contender and everything it started, as the
    operating system adds them up) and the SSE of the fits, ours from the summaries,
    the plain script's computed the same way on the same pixels.
@@ -24,9 +25,11 @@ date, to benchmarks/pipeline_results.md:
    (--reference), and planning: a dry run for 100, 300 and 1,000 placeholder photos,
    what dominates it (cProfile) and changes tried in a copy (--planning).
 
-    python benchmarks/pipeline_bench.py --photos 4 --repeats 3   # 1 to 3 (about 15 minutes)
+    python benchmarks/pipeline_bench.py --photos 4 --repeats 3   # 1 to 3 (about 20 minutes)
     python benchmarks/pipeline_bench.py --reference --planning   # everything (about 45 minutes)
     python benchmarks/pipeline_bench.py --quick                  # 2 photos, once (about 3 minutes)
+    python benchmarks/pipeline_bench.py --photos 4 --repeats 3 --contenders per_frame \
+        --side-by-side-only --output benchmarks/one_job_per_frame_results.md
 
 Every contender runs with Python's default bytecode caching (PYTHONDONTWRITEBYTECODE
 removed from the environment), as on a user's machine. The machine is noisy: every
@@ -241,7 +244,34 @@ CONTENDERS = {
     "plain_one_thread": "the plain script on one thread (`OMP_NUM_THREADS=1`)",
     "default": "the workflow, default shape (a cluster and an annotate job per frame)",
     "per_photo": "the workflow, `one_job_per_photo: true` (a sweep job per photo)",
+    "per_frame": "one job per frame, tried in a copy: the cluster job also draws its frame",
 }
+
+
+def one_job_per_frame(root: Path) -> None:
+    """Merge annotate into cluster in the copy: each (photo, k) job runs the sweep step for
+    its one k, which writes the label map, the summary and the frame (the same files)."""
+    replace_in(
+        root / "workflow/rules/cluster.smk",
+        '        summary="results/{image}/clusters/k_{k}.json",\n',
+        '        summary="results/{image}/clusters/k_{k}.json",\n'
+        '        frame="results/{image}/frames/k_{k}.png",\n',
+    )
+    replace_in(
+        root / "workflow/rules/cluster.smk", 'step_script("cluster")', 'step_script("sweep")'
+    )
+    replace_in(
+        root / "workflow/rules/cluster.smk", 'step_library("cluster")', 'step_library("sweep")'
+    )
+    replace_in(
+        root / "workflow/rules/cluster.smk",
+        '"python {input.script:q} --k={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"\n'
+        '        " --labels={output.labels:q} --summary={output.summary:q} -- {input.image:q} 2> {log:q}"',
+        '"python {input.script:q} --ks={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"\n'
+        '        " --labels={output.labels:q} --summaries={output.summary:q} --frames={output.frame:q}"\n'
+        '        " -- {input.image:q} 2> {log:q}"',
+    )
+    replace_in(root / "Snakefile", '    include: "workflow/rules/annotate.smk"\n', "")
 
 
 def run_contender(name: str, photo_dir: Path, workdir: Path) -> dict:
@@ -263,6 +293,8 @@ def run_contender(name: str, photo_dir: Path, workdir: Path) -> dict:
         gifs = {photo.stem: output / f"{photo.stem}.gif" for photo in photos}
     else:
         root = workflow_copy(workdir / "workflow")
+        if name == "per_frame":
+            one_job_per_frame(root)
         config = ["--config", f"input_dir={photo_dir}"]
         if name == "per_photo":
             config.append("one_job_per_photo=true")
@@ -279,9 +311,8 @@ def run_contender(name: str, photo_dir: Path, workdir: Path) -> dict:
     return times | {"sse": sse, "workdir": workdir}
 
 
-def side_by_side(photo_dir: Path, work: Path, repeats: int) -> dict:
-    """Run every contender ``repeats`` times, interleaved (the order turns each round)."""
-    names = list(CONTENDERS)
+def side_by_side(photo_dir: Path, work: Path, repeats: int, names: list[str]) -> dict:
+    """Run the contenders ``names`` ``repeats`` times, interleaved (the order turns each round)."""
     runs = {name: [] for name in names}
     for repeat in range(repeats):
         order = names[repeat % len(names) :] + names[: repeat % len(names)]
@@ -308,9 +339,9 @@ def side_by_side(photo_dir: Path, work: Path, repeats: int) -> dict:
             "sse_mean": statistics.mean(ratios),
             "sse_max": max(ratios),
         }
-    same = same_results(
-        runs["default"][0]["workdir"] / "workflow", runs["per_photo"][0]["workdir"] / "workflow"
-    )
+    default = runs["default"][0]["workdir"] / "workflow"
+    shapes = [name for name in names if name not in ("plain", "plain_one_thread", "default")]
+    same = all(same_results(default, runs[name][0]["workdir"] / "workflow") for name in shapes)
     return {
         "photos": photos,
         "photo_names": [photo.stem for photo in sorted(photo_dir.iterdir())],
@@ -691,8 +722,8 @@ def markdown(results: dict, command: str) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     plain = side["rows"]["plain"]
-    for name, what in CONTENDERS.items():
-        row = side["rows"][name]
+    for name, row in side["rows"].items():
+        what = CONTENDERS[name]
         lines.append(
             f"| {what} | {row['cpu_per_photo']:.2f} s | "
             f"{row['cpu_per_photo'] / plain['cpu_per_photo']:.2f} | {row['wall']:.1f} s | "
@@ -702,20 +733,21 @@ def markdown(results: dict, command: str) -> str:
     lines += [
         "",
         (
-            f"The frames and GIFs of the two workflow shapes are {identical}. Every run, "
+            f"The frames and GIFs of the workflow's shapes are {identical}. Every run, "
             "in the order run (the spread is the machine's noise):"
         ),
         "",
         "| what | CPU per photo, each run (s) | wall, each run (s) |",
         "| --- | --- | --- |",
     ]
-    for name, what in CONTENDERS.items():
-        row = side["rows"][name]
+    for name, row in side["rows"].items():
+        what = CONTENDERS[name]
         lines.append(
             f"| {what} | {seconds_list(row['cpus_per_photo'])} | {seconds_list(row['walls'])} |"
         )
-    lines += cpu_lines(results["cpu"])
-    lines += script_lines(results["script_against_shell"])
+    if "cpu" in results:
+        lines += cpu_lines(results["cpu"])
+        lines += script_lines(results["script_against_shell"])
     lines += reference_lines(results)
     lines += planning_lines(results)
     return "\n".join(lines) + "\n"
@@ -901,6 +933,14 @@ def parse_args(argv=None):
         help=f"photos side by side (default {len(SAMPLE_PHOTOS)}: all samples; more repeat them)",
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs per time, of which the median")
+    parser.add_argument(
+        "--contenders",
+        default="plain,plain_one_thread,default,per_photo",
+        help=f"side by side, of {','.join(CONTENDERS)} (default and plain are always run)",
+    )
+    parser.add_argument(
+        "--side-by-side-only", action="store_true", help="skip where the CPU goes and script:"
+    )
     parser.add_argument("--reference", action="store_true", help="also time the reference tutorial")
     parser.add_argument(
         "--reference-ks",
@@ -939,12 +979,14 @@ def main(argv=None) -> None:
         WORKFLOW_SOURCE = workflow_copy(work / "snapshot", source=REPO)
         results["ks"] = default_ks()
         photo_dir = resized_photos(photo_set(args.photos), work / "photos")
-        side = side_by_side(photo_dir, work / "side", args.repeats)
+        names = list(dict.fromkeys(["plain", "default", *args.contenders.split(",")]))
+        side = side_by_side(photo_dir, work / "side", args.repeats, names)
         results["side_by_side"] = side
-        results["cpu"] = where_the_cpu_goes(photo_dir, work / "cpu", args.repeats)
-        results["script_against_shell"] = script_against_shell(
-            side["default_root"] / "results", work / "script", args.repeats
-        )
+        if not args.side_by_side_only:
+            results["cpu"] = where_the_cpu_goes(photo_dir, work / "cpu", args.repeats)
+            results["script_against_shell"] = script_against_shell(
+                side["default_root"] / "results", work / "script", args.repeats
+            )
         if args.reference:
             ks = [int(k) for k in args.reference_ks.split(",")]
             print(f"Reference tutorial on {REFERENCE_PHOTO.name}, ks {ks} ...", flush=True)

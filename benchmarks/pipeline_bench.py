@@ -1,33 +1,45 @@
-"""How the workflow scales, from one photo to thousands, on this machine.
+"""The workflow against the plain script a user would write, side by side, and what each job costs.
 
 Everything runs in private temporary copies of the workflow (the repository is never
 touched); the results are printed as Markdown and written, with the command and the
 date, to benchmarks/pipeline_results.md:
 
-1. Runs from clean on --cores 2, with the default profile as a user runs them: the
-   reference photo alone, then the sample photos (images/ and benchmarks/photos/) x
-   the default ks, as the workflow is, with one job per frame (annotate merged into
-   cluster, tried in the copy) and with one job per photo (one_job_per_photo: true). Wall time,
-   frames per second, CPU time, and the orchestration overhead: the wall time
-   against the per-job times of Snakemake's `benchmark:` files (the copy gets a
-   `benchmark:` line in every rule that has none). Also each step's peak memory,
-   and the cost of jobs that do nothing: the floor under every job.
-2. The reference tutorial (benchmarks/reference_tutorial.py) on the reference photo
-   over the same ks, against the workflow's time per photo.
-3. Planning: a dry run for 100, 300 and 1,000 placeholder photos (a dry run never
-   decodes them), what dominates it (cProfile), and the measured effect of changes
-   tried in a copy.
+1. Side by side, in one run, on the same photos (the samples of images/ and
+   benchmarks/photos/, resized to 500 px by the workflow's own resize step first, so
+   that everyone clusters the same pixels), the same ks and --cores 2, the repeats
+   interleaved: the plain single-process script (benchmarks/plain_script.py:
+   scikit-learn's KMeans on every pixel, putText, imageio), the workflow as a user runs
+   it (profiles/default) in its default shape, and with one_job_per_photo: true; also
+   the plain script on one thread, where scikit-learn's threads cannot spin; on
+   request (--contenders per_frame) one job per frame, tried in a copy. Wall
+   time, CPU of all processes (each contender and everything it started, as the
+   operating system adds them up) and the SSE of the fits, ours from the summaries,
+   the plain script's computed the same way on the same pixels.
+2. Where the default shape's CPU goes: one more run in which every job's command is
+   timed by /usr/bin/time (no `benchmark:` directive), per rule, against the same
+   command's start-up alone (`--help`: Python, the imports, the options) and
+   Snakemake's own CPU. Also each step's peak memory, for `resources: mem_mb`.
+3. What Snakemake's `script:` preamble costs: the annotate step run as a `script:`
+   job and as the `shell:` command the rule runs, the same jobs, side by side.
+4. The reference tutorial (benchmarks/reference_tutorial.py) on the reference photo
+   (--reference), and planning: a dry run for 100, 300 and 1,000 placeholder photos,
+   what dominates it (cProfile) and changes tried in a copy (--planning).
 
-    python benchmarks/pipeline_bench.py            # everything (about 40 minutes)
-    python benchmarks/pipeline_bench.py --quick    # smaller and noisier (about 4 minutes)
+    python benchmarks/pipeline_bench.py --photos 4 --repeats 3   # 1 to 3 (about 20 minutes)
+    python benchmarks/pipeline_bench.py --reference --planning   # everything (about 45 minutes)
+    python benchmarks/pipeline_bench.py --quick                  # 2 photos, once (about 3 minutes)
+    python benchmarks/pipeline_bench.py --photos 4 --repeats 3 --contenders per_frame \
+        --side-by-side-only --output benchmarks/one_job_per_frame_results.md
 
-The machine is noisy: every time is the median of --repeats runs, and the tables
-quote ratios rather than single times.
+Every contender runs with Python's default bytecode caching (PYTHONDONTWRITEBYTECODE
+removed from the environment), as on a user's machine. The machine is noisy: every
+time is the median of --repeats runs, and the tables quote ratios rather than single
+times.
 """
 
 import argparse
-import csv
 import datetime
+import json
 import os
 import platform
 import pstats
@@ -43,10 +55,12 @@ from pathlib import Path
 import cv2
 import psutil
 import yaml
+from PIL import Image
 
 from reference_tutorial import TUTORIAL_KS, sweep_seconds
 
 REPO = Path(__file__).resolve().parents[1]
+PLAIN_SCRIPT = Path(__file__).resolve().parent / "plain_script.py"
 SAMPLE_PHOTOS = sorted((REPO / "images").glob("*.*")) + sorted(
     (REPO / "benchmarks" / "photos").glob("*.*")
 )
@@ -54,11 +68,25 @@ REFERENCE_PHOTO = REPO / "images" / "rocket.jpg"
 # The tutorial's own run: a 313 x 500 photo, 351 s for its 14 ks.
 TUTORIAL_PUBLISHED = {"pixels": 313 * 500, "seconds": 351.0}
 CORES = 2
+MAX_SIZE = 500
 RESULTS_FILE = REPO / "benchmarks" / "pipeline_results.md"
+# What Snakemake sets for a job of `threads: 1` (snakemake/shell.py): commands timed
+# outside Snakemake get the same, so that numpy starts no thread pool there either.
+ONE_THREAD = {
+    name: "1"
+    for name in (
+        "OMP_NUM_THREADS",
+        "GOTO_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+    )
+}
 
 
 # ---------------------------------------------------------------------------
-# A private copy of the workflow
+# A private copy of the workflow, and measured runs
 # ---------------------------------------------------------------------------
 
 
@@ -80,29 +108,40 @@ def workflow_copy(target: Path, source: Path | None = None) -> Path:
     return target
 
 
-# A rule's log line, e.g. `        "logs/cluster/{image}/k_{k}.log",`; its benchmark goes
-# to the same place under benchmarks/logs/ (git-ignored), as a .tsv.
-LOG_DIRECTIVE = re.compile(r'^(    log:\n        "logs/(?P<path>[^"]+)\.log",?\n)', re.MULTILINE)
+def measured_run(
+    command: list, cwd: Path, log: Path, env: dict | None = None, every: float = 0.05, look=None
+) -> dict:
+    """Run ``command`` in ``cwd`` (output to ``log``) and return its times.
 
-
-def add_benchmark_directives(root: Path) -> list[str]:
-    """Give every rule with a `log:` and no `benchmark:` one; return the benchmark paths added.
-
-    Rules that already have a `benchmark:` keep it, so this works before and after
-    the repository's rules get their own.
+    ``wall``: seconds from start to end. ``cpu``: CPU seconds of the process and of
+    every process it started, as the operating system adds them up when they end
+    (os.wait4: children that were waited for count, however deep). ``own_cpu``: the
+    process's own CPU seconds, without its children. ``look(process)``, if given, is
+    called every ``every`` seconds with the psutil.Process, e.g. to sample its jobs.
     """
-    added = []
-    for rules_file in sorted((root / "workflow" / "rules").glob("*.smk")):
-        blocks = re.split(r"(?m)^(?=rule |use rule )", rules_file.read_text())
-        for index, block in enumerate(blocks):
-            match = LOG_DIRECTIVE.search(block)
-            if match and "    benchmark:" not in block:
-                path = f"benchmarks/logs/{match['path']}.tsv"
-                line = f'    benchmark:\n        "{path}"\n'
-                blocks[index] = block[: match.start()] + line + block[match.start() :]
-                added.append(path)
-        rules_file.write_text("".join(blocks))
-    return added
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [str(part) for part in command], cwd=cwd, stdout=out, stderr=out, env=env
+        )
+    watched, own_cpu = psutil.Process(process.pid), 0.0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            # Until it is collected, an ended process still shows its final CPU time.
+            times = watched.cpu_times()
+            own_cpu = times.user + times.system
+            if look:
+                look(watched)
+        except psutil.Error:
+            pass
+        time.sleep(every)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command[:4]} failed:\n{log.read_text()[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "own_cpu": own_cpu}
 
 
 # The workflow profile of every run: the one `snakemake --cores N` loads in the project
@@ -134,121 +173,16 @@ def snakemake_seconds(
 def watched_snakemake(
     root: Path, *args: str, every: float = 0.05, look=None, profile: str = DEFAULT_PROFILE
 ) -> dict:
-    """Run Snakemake in ``root`` with ``profile``, looking at it every ``every`` seconds;
-    return its times.
-
-    ``wall``: seconds from start to end. ``cpu``: CPU seconds of Snakemake and of
-    every process it started, as the operating system adds them up when they end.
-    ``snakemake_cpu``: the Snakemake process's own CPU seconds, without its jobs.
-    ``look(process)``, if given, is called at every look with Snakemake's
-    psutil.Process, e.g. to sample its jobs.
-    """
+    """Run Snakemake in ``root`` with ``profile``; return ``measured_run``'s times, with
+    ``snakemake_cpu``: the Snakemake process's own CPU seconds, without its jobs."""
     log = root.parent / f"{root.name}.log"
-    start = time.perf_counter()
-    with open(log, "w") as out:
-        command = snakemake_command(*args, profile=profile)
-        process = subprocess.Popen(command, cwd=root, stdout=out, stderr=out)
-    snakemake, own_cpu = psutil.Process(process.pid), 0.0
-    while True:
-        # os.wait4 (not process.poll) returns the CPU time of the whole process tree.
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        try:
-            # Until it is collected, an ended process still shows its final CPU time.
-            times = snakemake.cpu_times()
-            own_cpu = times.user + times.system
-            if look:
-                look(snakemake)
-        except psutil.Error:
-            pass
-        time.sleep(every)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"snakemake {' '.join(args)} failed:\n{log.read_text()[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "snakemake_cpu": own_cpu}
+    command = snakemake_command(*args, profile=profile)
+    times = measured_run(command, root, log, every=every, look=look)
+    return times | {"snakemake_cpu": times["own_cpu"]}
 
 
 def default_ks() -> list[int]:
     return yaml.safe_load((WORKFLOW_SOURCE / "config.yaml").read_text())["ks"]
-
-
-# ---------------------------------------------------------------------------
-# Changes tried in a copy (the rules are the team's to change). Each raises
-# LookupError when the text it changes is gone: the change is then not measured.
-# ---------------------------------------------------------------------------
-
-
-def one_job_per_frame(root: Path) -> None:
-    """cluster also writes the frame; the annotate rule goes (half the per-k jobs)."""
-    replace_in(
-        root / "workflow/rules/cluster.smk",
-        'summary="results/{image}/clusters/k_{k}.json",\n',
-        'summary="results/{image}/clusters/k_{k}.json",\n'
-        '        frame="results/{image}/frames/k_{k}.png",\n',
-    )
-    replace_in(root / "Snakefile", 'include: "workflow/rules/annotate.smk"\n', "")
-
-
-def shell_instead_of_script(root: Path) -> None:
-    """Run the step scripts with `shell:` (the dry run never runs them)."""
-    for rules_file in (root / "workflow/rules").glob("*.smk"):
-        text = rules_file.read_text()
-        new = re.sub(
-            r'    script:\n        "\.\./\.\./scripts/(\w+\.py)"',
-            r'    shell:\n        "python scripts/\1"',
-            text,
-        )
-        rules_file.write_text(new)
-    if "script:" in "".join(p.read_text() for p in (root / "workflow/rules").glob("*.smk")):
-        raise LookupError("some script: directives were not replaced")
-
-
-def plain_code_path(root: Path) -> None:
-    """List the scripts as plain paths instead of workflow.source_path(...)."""
-    replace_in(
-        root / "workflow/rules/common.smk",
-        'workflow.source_path(f"../../scripts/{name}.py")',
-        'f"scripts/{name}.py"',
-    )
-
-
-def one_job_per_frame_with_shell(root: Path) -> None:
-    one_job_per_frame(root)
-    shell_instead_of_script(root)
-
-
-def one_job_per_frame_that_runs(root: Path) -> None:
-    """One job per frame, for real: the cluster job also draws its frame, as annotate did."""
-    one_job_per_frame(root)
-    script = root / "scripts/cluster.py"
-    text = script.read_text()
-    # The lines go at the end of the script's `if "snakemake" in globals():` block.
-    if 'if "snakemake" in globals():' not in text or not text.splitlines()[-1].startswith(" "):
-        raise LookupError("cluster.py no longer ends with its Snakemake block")
-    script.write_text(
-        text + "    from annotate import annotate_photo\n\n"
-        "    run_step(snakemake, annotate_photo, snakemake.output.labels,"
-        " snakemake.output.summary, snakemake.output.frame)\n"
-    )
-
-
-def one_job_per_photo(root: Path) -> None:
-    """The workflow's own one_job_per_photo mode: one sweep job per photo for all its ks."""
-    replace_in(root / "config.yaml", "one_job_per_photo: false", "one_job_per_photo: true")
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    if old not in text:
-        raise LookupError(f"{path.name} no longer contains {old!r}")
-    path.write_text(text.replace(old, new, 1))
-
-
-# ---------------------------------------------------------------------------
-# 1. Runs from clean
-# ---------------------------------------------------------------------------
 
 
 def photo_set(count: int) -> list[Path]:
@@ -267,113 +201,323 @@ def copy_photos(photos: list[Path], folder: Path) -> Path:
     return folder
 
 
-def job_records(root: Path) -> list[dict]:
-    """Return one record per job from the benchmark files: its rule and seconds.
+def resized_photos(photos: list[Path], folder: Path) -> Path:
+    """Write each photo resized to MAX_SIZE by the workflow's resize step, as folder/NAME.png.
 
-    ``seconds`` is the job's wall time as Snakemake measured it (for a `script:` job:
-    the Python process, its imports and the work). The files' CPU and memory columns
-    are left out: Snakemake samples them when a job starts and then every 0.5 s, so
-    most of these short jobs show next to nothing.
+    Every contender then reads the same pixels: the workflow's resize leaves a photo of
+    MAX_SIZE alone, and so does the plain script's.
     """
-    records = []
-    for tsv in sorted((root / "benchmarks" / "logs").rglob("*.tsv")):
-        # benchmarks/logs/RULE/PHOTO.tsv or benchmarks/logs/RULE/PHOTO/k_K.tsv
-        rule = tsv.relative_to(root / "benchmarks" / "logs").parts[0]
-        with open(tsv, newline="") as f:
-            row = next(csv.DictReader(f, delimiter="\t"))
-        records.append({"rule": rule, "seconds": number(row.get("s"))})
-    return records
+    originals = copy_photos(photos, folder.parent / f"{folder.name}-originals")
+    folder.mkdir(parents=True)
+    for photo in sorted(originals.iterdir()):
+        output = folder / f"{photo.stem}.png"
+        command = [sys.executable, WORKFLOW_SOURCE / "scripts" / "resize.py"]
+        command += [f"--max_size={MAX_SIZE}", f"--output={output}", "--", photo]
+        subprocess.run([str(part) for part in command], check=True)
+    return folder
 
 
-def number(text) -> float:
-    """Snakemake writes NA when a job was too short to measure: count that as 0."""
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return 0.0
+def same_results(root: Path, other: Path) -> bool:
+    """Are the frames and animations of two runs byte-identical?"""
+    patterns = ["*/frames/*.png", "*/*.gif", "*/*.webp"]
+
+    def files(folder: Path) -> dict:
+        found = (path for pattern in patterns for path in (folder / "results").glob(pattern))
+        return {path.relative_to(folder): path.read_bytes() for path in found}
+
+    return files(root) == files(other)
 
 
-def clean_run(photos: list[Path], workdir: Path, change=None) -> dict:
-    """Run the workflow (with ``change`` made to it) from clean on ``photos``; return its times."""
-    root = workflow_copy(workdir / "workflow")
-    if change:
-        change(root)
-    add_benchmark_directives(root)
-    photo_dir = copy_photos(photos, workdir / "photos")
-    times = watched_snakemake(root, "--config", f"input_dir={photo_dir}")
-    frames = len(list((root / "results").glob("*/frames/k_*.png")))
-    if frames != len(photos) * len(default_ks()):
-        raise RuntimeError(f"expected {len(photos) * len(default_ks())} frames, found {frames}")
-    jobs = job_records(root)
-    return times | {"jobs": jobs, "frames": frames, "photos": len(photos), "root": root}
-
-
-def summary_of_runs(runs: list[dict]) -> dict:
-    """Return the medians over repeated runs of the same photos."""
-
-    def median(values) -> float:
-        return statistics.median(list(values))
-
-    wall = median(run["wall"] for run in runs)
-    job_seconds = median(sum(job["seconds"] for job in run["jobs"]) for run in runs)
-    jobs = len(runs[0]["jobs"])
-    return {
-        "photos": runs[0]["photos"],
-        "frames": runs[0]["frames"],
-        "jobs": jobs,
-        "wall": wall,
-        "frames_per_second": runs[0]["frames"] / wall,
-        "job_seconds": job_seconds,
-        "cpu": median(run["cpu"] for run in runs),
-        "snakemake_cpu": median(run["snakemake_cpu"] for run in runs),
-        "jobs_cpu": median(run["cpu"] - run["snakemake_cpu"] for run in runs),
-        # The wall time not explained by the jobs running side by side on all cores.
-        "overhead": wall - job_seconds / CORES,
-        "overhead_per_job": (wall * CORES - job_seconds) / jobs,
-        "by_rule": per_rule(runs[len(runs) // 2]["jobs"]),
-        "root": runs[0]["root"],
-    }
-
-
-def per_rule(jobs: list[dict]) -> dict:
-    """Return {rule: jobs, total and longest seconds}, for runtime advice."""
-    rules = {}
-    for job in jobs:
-        entry = rules.setdefault(job["rule"], {"jobs": 0, "seconds": 0.0, "max_s": 0.0})
-        entry["jobs"] += 1
-        entry["seconds"] += job["seconds"]
-        entry["max_s"] = max(entry["max_s"], job["seconds"])
-    return rules
-
-
-# Snakemake runs a `script:` job as `python .snakemake/scripts/tmpXXXX.NAME.py`.
-JOB_SCRIPT = re.compile(r"\.snakemake/scripts/tmp[^/]*?\.(?P<name>[^/]+)\.py$")
-
-
-def peak_memory_by_script(root: Path, *args: str) -> dict[str, float]:
-    """Run Snakemake and return {step script: peak resident memory in MB} over its jobs.
-
-    Every job process is sampled every 20 ms (this run is not timed): the
-    `benchmark:` files cannot tell, see ``job_records``.
-    """
-    peaks = {}
-
-    def sample_jobs(snakemake: psutil.Process) -> None:
-        for job in snakemake.children(recursive=True):
-            try:
-                match = next(filter(None, map(JOB_SCRIPT.search, job.cmdline())), None)
-                if match:
-                    megabytes = job.memory_info().rss / 2**20
-                    peaks[match["name"]] = max(peaks.get(match["name"], 0.0), megabytes)
-            except psutil.Error:  # the job ended while we looked
-                continue
-
-    watched_snakemake(root, *args, every=0.02, look=sample_jobs)
-    return peaks
+def gif_frames(path: Path) -> int:
+    with Image.open(path) as image:
+        return image.n_frames
 
 
 # ---------------------------------------------------------------------------
-# 2. The reference tutorial
+# 1. Side by side: the plain script and the workflow's two shapes
+# ---------------------------------------------------------------------------
+
+CONTENDERS = {
+    "plain": "the plain script: scikit-learn `KMeans` defaults on every pixel, `putText`, imageio GIF",
+    # Not a target: scikit-learn's threads spin while they wait for each other, which
+    # costs CPU on a busy machine; on one thread that cost is gone.
+    "plain_one_thread": "the plain script on one thread (`OMP_NUM_THREADS=1`)",
+    "default": "the workflow, default shape (a cluster and an annotate job per frame)",
+    "per_photo": "the workflow, `one_job_per_photo: true` (a sweep job per photo)",
+    "per_frame": "one job per frame, tried in a copy: the cluster job also draws its frame",
+}
+
+
+def one_job_per_frame(root: Path) -> None:
+    """Merge annotate into cluster in the copy: each (photo, k) job runs the sweep step for
+    its one k, which writes the label map, the summary and the frame (the same files)."""
+    replace_in(
+        root / "workflow/rules/cluster.smk",
+        '        summary="results/{image}/clusters/k_{k}.json",\n',
+        '        summary="results/{image}/clusters/k_{k}.json",\n'
+        '        frame="results/{image}/frames/k_{k}.png",\n',
+    )
+    replace_in(
+        root / "workflow/rules/cluster.smk", 'step_script("cluster")', 'step_script("sweep")'
+    )
+    replace_in(
+        root / "workflow/rules/cluster.smk", 'step_library("cluster")', 'step_library("sweep")'
+    )
+    replace_in(
+        root / "workflow/rules/cluster.smk",
+        '"python {input.script:q} --k={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"\n'
+        '        " --labels={output.labels:q} --summary={output.summary:q} -- {input.image:q} 2> {log:q}"',
+        '"python {input.script:q} --ks={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"\n'
+        '        " --labels={output.labels:q} --summaries={output.summary:q} --frames={output.frame:q}"\n'
+        '        " -- {input.image:q} 2> {log:q}"',
+    )
+    replace_in(root / "Snakefile", '    include: "workflow/rules/annotate.smk"\n', "")
+
+
+def run_contender(name: str, photo_dir: Path, workdir: Path) -> dict:
+    """Run one contender from clean on the photos; return its times, SSEs and outputs.
+
+    ``sse``: {photo: [SSE of each k]}, ours from the photos' summaries, the plain
+    script's from its own --sse file (the same sum over the same pixels).
+    """
+    workdir.mkdir(parents=True)
+    ks = default_ks()
+    photos = sorted(photo_dir.iterdir())
+    if name.startswith("plain"):
+        output = workdir / "gifs"
+        command = [sys.executable, PLAIN_SCRIPT, "--output", output, "--sse", workdir / "sse.json"]
+        command += ["--ks", *ks, "--", *photos]
+        env = os.environ | ONE_THREAD if name == "plain_one_thread" else None
+        times = measured_run(command, workdir, workdir / "run.log", env=env)
+        sse = json.loads((workdir / "sse.json").read_text())
+        gifs = {photo.stem: output / f"{photo.stem}.gif" for photo in photos}
+    else:
+        root = workflow_copy(workdir / "workflow")
+        if name == "per_frame":
+            one_job_per_frame(root)
+        config = ["--config", f"input_dir={photo_dir}"]
+        if name == "per_photo":
+            config.append("one_job_per_photo=true")
+        times = watched_snakemake(root, *config)
+        results = root / "results"
+        sse = {
+            p.stem: json.loads((results / p.stem / "summary.json").read_text())["sse"]
+            for p in photos
+        }
+        gifs = {photo.stem: results / photo.stem / f"{photo.stem}.gif" for photo in photos}
+    wrong = {stem: gif_frames(gif) for stem, gif in gifs.items() if gif_frames(gif) != len(ks)}
+    if wrong:
+        raise RuntimeError(f"{name}: GIFs without {len(ks)} frames: {wrong}")
+    return times | {"sse": sse, "workdir": workdir}
+
+
+def side_by_side(photo_dir: Path, work: Path, repeats: int, names: list[str]) -> dict:
+    """Run the contenders ``names`` ``repeats`` times, interleaved (the order turns each round)."""
+    runs = {name: [] for name in names}
+    for repeat in range(repeats):
+        order = names[repeat % len(names) :] + names[: repeat % len(names)]
+        for name in order:
+            print(f"Side by side, round {repeat + 1}: {name}", flush=True)
+            runs[name].append(run_contender(name, photo_dir, work / f"{name}-{repeat}"))
+    photos = len(list(photo_dir.iterdir()))
+    ours = runs["default"][0]["sse"]
+    rows = {}
+    for name in names:
+        wall = [run["wall"] for run in runs[name]]
+        cpu = [run["cpu"] for run in runs[name]]
+        ratios = [
+            mine / base
+            for stem, sses in runs[name][0]["sse"].items()
+            for mine, base in zip(sses, ours[stem], strict=True)
+        ]
+        rows[name] = {
+            "wall": statistics.median(wall),
+            "walls": wall,
+            "cpu_per_photo": statistics.median(cpu) / photos,
+            "cpus_per_photo": [value / photos for value in cpu],
+            "own_cpu_per_photo": statistics.median(run["own_cpu"] for run in runs[name]) / photos,
+            "sse_mean": statistics.mean(ratios),
+            "sse_max": max(ratios),
+        }
+    default = runs["default"][0]["workdir"] / "workflow"
+    shapes = [name for name in names if name not in ("plain", "plain_one_thread", "default")]
+    same = all(same_results(default, runs[name][0]["workdir"] / "workflow") for name in shapes)
+    return {
+        "photos": photos,
+        "photo_names": [photo.stem for photo in sorted(photo_dir.iterdir())],
+        "rows": rows,
+        "same_results": same,
+        "default_root": runs["default"][0]["workdir"] / "workflow",
+    }
+
+
+# ---------------------------------------------------------------------------
+# 2. Where the default shape's CPU goes
+# ---------------------------------------------------------------------------
+
+# Every job's command becomes `/usr/bin/time ... python scripts/STEP.py ...`: one line
+# per job with its wall, CPU and peak memory, and the command (which names the step).
+JOB_TIMES_FORMAT = "%e\t%U\t%S\t%M\t%C"
+STEP_OF_SCRIPT = re.compile(r"scripts/(?P<step>\w+)\.py ")
+RULE_OF_STEP = {
+    "resize": "resize",
+    "cluster": "cluster",
+    "annotate": "annotate",
+    "sweep": "sweep",
+    "animate": "gif",
+    "elbow": "elbow",
+    "contact_sheet": "sheet",
+}
+
+
+def timed_jobs(root: Path, times_file: Path) -> None:
+    """Prefix every `shell:` command of the copy with /usr/bin/time, appending to ``times_file``."""
+    snakefile = root / "Snakefile"
+    prefix = f"set -euo pipefail; /usr/bin/time -a -o {times_file} -f '{JOB_TIMES_FORMAT}' "
+    text = snakefile.read_text()
+    snakefile.write_text(f"shell.prefix({prefix!r})\n\n{text}")
+
+
+def job_times(times_file: Path) -> list[dict]:
+    """Return one record per job from ``times_file``: its step, wall, CPU and peak MB."""
+    jobs = []
+    for line in times_file.read_text().splitlines():
+        wall, user, system, kilobytes, command = line.split("\t", 4)
+        step = STEP_OF_SCRIPT.search(command)["step"]
+        jobs.append(
+            {
+                "step": step,
+                "wall": float(wall),
+                "cpu": float(user) + float(system),
+                "mb": int(kilobytes) / 1024,
+            }
+        )
+    return jobs
+
+
+def start_up_seconds(step: str, repeats: int) -> float:
+    """Return the median CPU seconds of ``scripts/STEP.py --help`` run as a job runs it.
+
+    Python, the step's imports and its option parser: what a job pays before its work.
+    """
+    script = WORKFLOW_SOURCE / "scripts" / f"{step}.py"
+    env = os.environ | ONE_THREAD
+    seconds = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            command = ["bash", "-c", 'set -euo pipefail; python "$0" --help > /dev/null', script]
+            log = Path(tmp) / "help.log"
+            seconds.append(measured_run(command, Path(tmp), log, env=env)["cpu"])
+    return statistics.median(seconds)
+
+
+def where_the_cpu_goes(photo_dir: Path, work: Path, repeats: int) -> dict:
+    """One run of the default shape with every job timed; CPU per rule and per photo."""
+    print("Where the CPU goes: the default shape, every job timed", flush=True)
+    root = workflow_copy(work / "workflow")
+    times_file = work / "job_times.tsv"
+    timed_jobs(root, times_file)
+    run = watched_snakemake(root, "--config", f"input_dir={photo_dir}")
+    jobs = job_times(times_file)
+    photos = len(list(photo_dir.iterdir()))
+    rules = {}
+    for step in dict.fromkeys(job["step"] for job in jobs):
+        mine = [job for job in jobs if job["step"] == step]
+        rules[RULE_OF_STEP[step]] = {
+            "jobs": len(mine),
+            "cpu": sum(job["cpu"] for job in mine) / len(mine),
+            "start_up": start_up_seconds(step, repeats),
+            "max_wall": max(job["wall"] for job in mine),
+            "mb": max(job["mb"] for job in mine),
+        }
+    jobs_cpu = sum(job["cpu"] for job in jobs)
+    return {
+        "photos": photos,
+        "rules": rules,
+        "cpu": run["cpu"],
+        "jobs_cpu": jobs_cpu,
+        "snakemake_cpu": run["snakemake_cpu"],
+        "jobs": len(jobs),
+    }
+
+
+# ---------------------------------------------------------------------------
+# 3. `script:` against `shell:`: the annotate step both ways
+# ---------------------------------------------------------------------------
+
+ANNOTATE_WORKFLOW = """\
+NAMES = glob_wildcards("in/{name}.json").name
+
+
+rule all:
+    input:
+        expand("out/{name}.png", name=NAMES),
+
+
+rule annotate:
+    input:
+        labels="in/{name}.png",
+        summary="in/{name}.json",
+    output:
+        "out/{name}.png",
+    DIRECTIVE
+"""
+ANNOTATE_JOBS = {
+    "`shell:` (the rule's command)": (
+        'shell:\n        "python SCRIPTS/annotate.py --output={output:q}'
+        ' -- {input.labels:q} {input.summary:q}"'
+    ),
+    "`script:` (Snakemake's preamble, then the same function)": 'script:\n        "annotate_job.py"',
+}
+# The `script:` job: what the rules ran before they became commands.
+ANNOTATE_SCRIPT = """\
+import sys
+
+sys.path.insert(0, "SCRIPTS")
+from annotate import annotate_photo
+
+annotate_photo(snakemake.input.labels, snakemake.input.summary, snakemake.output[0])
+"""
+
+
+def script_against_shell(results: Path, work: Path, repeats: int) -> dict:
+    """Run the annotate jobs of every (photo, k) of ``results`` as `shell:` and as `script:`
+    jobs, interleaved; return the CPU of all processes per job, and whether the frames match.
+    """
+    scripts = WORKFLOW_SOURCE / "scripts"
+    inputs = work / "inputs"
+    inputs.mkdir(parents=True)
+    for summary in sorted(results.glob("*/clusters/k_*.json")):
+        name = f"{summary.parent.parent.name}_{summary.stem}"
+        shutil.copy2(summary, inputs / f"{name}.json")
+        shutil.copy2(summary.with_suffix(".png"), inputs / f"{name}.png")
+    jobs = len(list(inputs.glob("*.json")))
+    per_job = {name: [] for name in ANNOTATE_JOBS}
+    frames = {}
+    for repeat in range(repeats):
+        for index, (name, directive) in enumerate(ANNOTATE_JOBS.items()):
+            print(f"script: against shell:, round {repeat + 1}: {name}", flush=True)
+            folder = work / f"annotate{index}-{repeat}"
+            folder.mkdir()
+            shutil.copytree(inputs, folder / "in")
+            snakefile = ANNOTATE_WORKFLOW.replace("DIRECTIVE", directive)
+            (folder / "Snakefile").write_text(snakefile.replace("SCRIPTS", str(scripts)))
+            (folder / "annotate_job.py").write_text(
+                ANNOTATE_SCRIPT.replace("SCRIPTS", str(scripts))
+            )
+            run = watched_snakemake(folder, profile="none")
+            per_job[name].append(run["cpu"] / jobs)
+            frames[name] = {p.name: p.read_bytes() for p in (folder / "out").iterdir()}
+    same = len({tuple(sorted(found.items())) for found in frames.values()}) == 1
+    return {
+        "jobs": jobs,
+        "per_job": {name: statistics.median(values) for name, values in per_job.items()},
+        "same_frames": same,
+    }
+
+
+# ---------------------------------------------------------------------------
+# 4. The reference tutorial
 # ---------------------------------------------------------------------------
 
 
@@ -401,7 +545,7 @@ def reference_seconds(ks: list[int]) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# 3. Planning
+# 5. Planning
 # ---------------------------------------------------------------------------
 
 
@@ -430,10 +574,7 @@ def planning_variants(photo_dir: Path, workdir: Path, repeats: int) -> list[dict
         ("as is (baseline)", None, [], quiet),
         ("without --quiet (every job printed)", None, [], printed),
         ("--rerun-triggers mtime", None, ["--rerun-triggers", "mtime"], quiet),
-        ("kmeans.py input as a plain path, not workflow.source_path", plain_code_path, [], quiet),
-        ("one job per frame (annotate merged into cluster)", one_job_per_frame, [], quiet),
-        ("shell: instead of script:", shell_instead_of_script, [], quiet),
-        ("one job per frame + shell:", one_job_per_frame_with_shell, [], quiet),
+        ("code inputs as plain paths, not workflow.source_path", plain_code_paths, [], quiet),
         ("one job per photo for all ks (one_job_per_photo: true)", one_job_per_photo, [], quiet),
         ("--batch all=1/10 (a tenth of the photos per run)", None, ["--batch", "all=1/10"], quiet),
     ]
@@ -466,14 +607,6 @@ def planned_jobs(root: Path, photo_dir: Path, *extra: str) -> int:
 
 # Where planning time goes: inclusive time of a few functions in the profile.
 PROFILE_AREAS = [
-    (
-        (
-            "Snakemake's check, for every `script:` job, that its script exists "
-            "(read through the source cache; smart_open parses the path each time)"
-        ),
-        "snakemake/script/__init__.py",
-        {"get_source"},
-    ),
     (
         "Creating job objects: wildcards into input/output/log/params lists",
         "snakemake/jobs.py",
@@ -525,44 +658,29 @@ def planning_profile(root: Path, photo_dir: Path, workdir: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# 1 (continued). The floor under every job
+# Changes tried in a copy for the planning measurements (the rules are the team's to
+# change). Each raises LookupError when the text it changes is gone: the change is
+# then not measured.
 # ---------------------------------------------------------------------------
 
-EMPTY_WORKFLOW = """\
-rule all:
-    input:
-        expand("out/{i}.txt", i=range(JOBS)),
+
+def plain_code_paths(root: Path) -> None:
+    """List the scripts and their modules as plain paths instead of workflow.source_path(...)."""
+    common = root / "workflow/rules/common.smk"
+    replace_in(common, 'workflow.source_path(f"../../scripts/{step}.py")', 'f"scripts/{step}.py"')
+    replace_in(common, 'workflow.source_path(f"../../scripts/{name}")', 'f"scripts/{name}"')
 
 
-rule empty:
-    output:
-        "out/{i}.txt",
-    DIRECTIVE
-"""
-# Jobs that do nothing but create their output: what Snakemake and the job's process
-# cost before any work. A `script:` job starts Python, which imports Snakemake to
-# receive its `snakemake` object; a `shell:` job starts a shell, and here Python.
-EMPTY_JOBS = {
-    "`script:` (Python + Snakemake's script preamble)": 'script:\n        "empty.py"',
-    "`shell:` running `touch`": 'shell:\n        "touch {output}"',
-    "`shell:` running Python that imports numpy and cv2": (
-        'shell:\n        "python empty_cli.py {output}"'
-    ),
-}
-EMPTY_SCRIPTS = {
-    "empty.py": 'open(snakemake.output[0], "w").close()\n',
-    "empty_cli.py": 'import sys\n\nimport cv2\nimport numpy\n\nopen(sys.argv[1], "w").close()\n',
-}
+def one_job_per_photo(root: Path) -> None:
+    """The workflow's own one_job_per_photo mode: one sweep job per photo for all its ks."""
+    replace_in(root / "config.yaml", "one_job_per_photo: false", "one_job_per_photo: true")
 
 
-def empty_job_seconds(workdir: Path, directive: str, jobs: int = 56) -> float:
-    """Return the core-seconds per job of ``jobs`` jobs that only create their output."""
-    workdir.mkdir(parents=True)
-    snakefile = EMPTY_WORKFLOW.replace("JOBS", str(jobs)).replace("DIRECTIVE", directive)
-    (workdir / "Snakefile").write_text(snakefile)
-    for name, text in EMPTY_SCRIPTS.items():
-        (workdir / name).write_text(text)
-    return snakemake_seconds(workdir, profile="none") * CORES / jobs
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    if old not in text:
+        raise LookupError(f"{path.name} no longer contains {old!r}")
+    path.write_text(text.replace(old, new, 1))
 
 
 # ---------------------------------------------------------------------------
@@ -570,100 +688,131 @@ def empty_job_seconds(workdir: Path, directive: str, jobs: int = 56) -> float:
 # ---------------------------------------------------------------------------
 
 
+def seconds_list(values) -> str:
+    return ", ".join(f"{value:.1f}" for value in values)
+
+
 def markdown(results: dict, command: str) -> str:
     """Return the results as Markdown tables, with the command and the machine."""
-    ks = results["ks"]
+    ks, side = results["ks"], results["side_by_side"]
+    photos = side["photos"]
     lines = [
-        "# Workflow benchmark: from one photo to thousands",
+        "# Workflow benchmark: the workflow against a plain script, and what each job costs",
         "",
         f"Command: `{command}`  ",
         f"Date: {results['date']}  ",
         (
             f"Machine: {CORES} cores used, Python {platform.python_version()}, "
-            f"Snakemake {results['snakemake']}, {platform.machine()}  "
+            f"Snakemake {results['snakemake']}, {platform.machine()}; load average "
+            f"{results['load_before']:.1f} before the run, {results['load_after']:.1f} after  "
         ),
         f"Every time is a median of {results['repeats']} runs unless marked; ks = {ks}.",
         "",
-        "## Runs from clean (`--cores 2`)",
+        f"## Side by side: {photos} photos at {MAX_SIZE} px, `--cores {CORES}`",
         "",
         (
-            "| workflow | photos | jobs | wall s | frames/s | sum of job s | orchestration "
-            "overhead s | per job, core-s outside jobs | CPU s: Snakemake itself | CPU s: jobs |"
+            f"Photos: {', '.join(side['photo_names'])}, resized to {MAX_SIZE} px by the "
+            "workflow's resize step beforehand, so that every contender clusters the same "
+            "pixels. CPU: every process of the contender (Snakemake and all its jobs), as the "
+            "operating system counts them. SSE: the plain script's fits against ours, per "
+            "photo and k (mean and worst), computed the same way on the same pixels."
         ),
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "",
+        "| what | CPU per photo | vs plain script | wall | vs plain script | SSE vs ours, mean | worst |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    labels = {
-        "single": "as is",
-        "all": "as is",
-        "per_frame": "one job per frame (tried in a copy)",
-        "per_photo": "one job per photo for all ks (one_job_per_photo: true)",
-    }
-    for name, run in results["runs"].items():
-        if run is None:
-            lines.append(f"| {labels[name]} | not measured: the rules changed | | | | | | | | |")
-            continue
+    plain = side["rows"]["plain"]
+    for name, row in side["rows"].items():
+        what = CONTENDERS[name]
         lines.append(
-            f"| {labels[name]} | {run['photos']} | {run['jobs']} | {run['wall']:.1f} | "
-            f"{run['frames_per_second']:.2f} | {run['job_seconds']:.1f} | "
-            f"{run['overhead']:.1f} ({run['overhead'] / run['wall']:.0%}) | "
-            f"{run['overhead_per_job']:.3f} | {run['snakemake_cpu']:.1f} | {run['jobs_cpu']:.1f} |"
+            f"| {what} | {row['cpu_per_photo']:.2f} s | "
+            f"{row['cpu_per_photo'] / plain['cpu_per_photo']:.2f} | {row['wall']:.1f} s | "
+            f"{row['wall'] / plain['wall']:.2f} | {row['sse_mean']:.4f} | {row['sse_max']:.4f} |"
         )
-    changes = {
-        "per_frame": "One job per frame: the cluster job also draws its frame (annotate "
-        "merged into cluster)",
-        "per_photo": "One job per photo (one_job_per_photo: true): a sweep job makes every "
-        "k's label map, summary and frame in one process, in place of cluster and annotate",
-    }
-    for name, what in changes.items():
-        run = results["runs"][name]
-        if run:
-            identical = "byte-identical to" if run["same_results"] else "DIFFERENT from"
-            lines += ["", f"{what}; frames and animations {identical} the workflow's as is."]
+    identical = "byte-identical" if side["same_results"] else "DIFFERENT"
     lines += [
         "",
         (
-            "Sum of job s: the jobs' wall times from Snakemake's `benchmark:` files; for a "
-            "`script:` job they include its own Python start and imports. Orchestration "
-            "overhead = wall - (sum of job s) / cores: the time not explained by jobs "
-            "running side by side. CPU s from the operating system: the Snakemake process "
-            "itself (DAG, scheduling, bookkeeping) and everything it started (the jobs)."
+            f"The frames and GIFs of the workflow's shapes are {identical}. Every run, "
+            "in the order run (the spread is the machine's noise):"
         ),
         "",
-        "The floor under every job: core-seconds per job of 56 jobs that only create their output.",
-        "",
-        "| empty job | core-s per job |",
-        "| --- | ---: |",
-        *(f"| {name} | {seconds:.3f} |" for name, seconds in results["empty_jobs"].items()),
-        "",
-        "Per rule, in the run of all photos as is (for `resources: runtime`):",
-        "",
-        "| rule | jobs | mean s | longest s |",
-        "| --- | ---: | ---: | ---: |",
+        "| what | CPU per photo, each run (s) | wall, each run (s) |",
+        "| --- | --- | --- |",
     ]
-    for rule, entry in sorted(results["runs"]["all"]["by_rule"].items()):
-        mean = entry["seconds"] / entry["jobs"]
-        lines.append(f"| {rule} | {entry['jobs']} | {mean:.2f} | {entry['max_s']:.2f} |")
-    lines += [
-        "",
-        (
-            "Peak memory per step script over the jobs of all photos, sampled every 20 ms "
-            "(for `resources: mem_mb`):"
-        ),
-        "",
-        "| script | peak MB |",
-        "| --- | ---: |",
-    ]
-    for script, megabytes in sorted(results["memory"].items()):
-        lines.append(f"| {script}.py | {megabytes:.0f} |")
+    for name, row in side["rows"].items():
+        what = CONTENDERS[name]
+        lines.append(
+            f"| {what} | {seconds_list(row['cpus_per_photo'])} | {seconds_list(row['walls'])} |"
+        )
+    if "cpu" in results:
+        lines += cpu_lines(results["cpu"])
+        lines += script_lines(results["script_against_shell"])
     lines += reference_lines(results)
     lines += planning_lines(results)
     return "\n".join(lines) + "\n"
 
 
+def cpu_lines(cpu: dict) -> list[str]:
+    photos = cpu["photos"]
+    lines = [
+        "",
+        "## Where the default shape's CPU goes",
+        "",
+        (
+            f"One more run of the default shape on the same {photos} photos, every job's "
+            "command timed by `/usr/bin/time` (CPU of the step's Python process, its peak "
+            "memory). Start-up: the same command with `--help` (Python, the step's imports, "
+            "its options), median of the repeats: what a job pays before its work."
+        ),
+        "",
+        "| rule | jobs per photo | CPU per job | of which start-up | CPU per photo | longest job | peak MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for rule, entry in cpu["rules"].items():
+        per_photo = entry["jobs"] / photos
+        lines.append(
+            f"| {rule} | {per_photo:g} | {entry['cpu']:.3f} s | {entry['start_up']:.3f} s | "
+            f"{entry['cpu'] * per_photo:.2f} s | {entry['max_wall']:.2f} s | {entry['mb']:.0f} |"
+        )
+    shells = cpu["cpu"] - cpu["jobs_cpu"] - cpu["snakemake_cpu"]
+    rows = [
+        ("Snakemake itself (planning, scheduling, bookkeeping)", cpu["snakemake_cpu"]),
+        ("the jobs' shells (`bash -c`) and `/usr/bin/time`", shells),
+    ]
+    lines += [f"| {name} | | | | {seconds / photos:.2f} s | | |" for name, seconds in rows]
+    lines.append(
+        f"| **all processes** | {cpu['jobs'] / photos:g} | | | **{cpu['cpu'] / photos:.2f} s** | | |"
+    )
+    return lines
+
+
+def script_lines(comparison: dict) -> list[str]:
+    per_job = comparison["per_job"]
+    shell, script = per_job.values()
+    identical = "byte-identical" if comparison["same_frames"] else "DIFFERENT"
+    return [
+        "",
+        "## What Snakemake's `script:` preamble costs",
+        "",
+        (
+            f"The annotate step on the {comparison['jobs']} (photo, k) label maps of the run "
+            f"above, once as a `shell:` job running the command, once as a `script:` job "
+            f"calling the same function, `--cores {CORES}`, Snakemake's own defaults; CPU of "
+            f"all processes (Snakemake and its jobs) per job. The frames are {identical}."
+        ),
+        "",
+        "| annotate job as | CPU per job |",
+        "| --- | ---: |",
+        *(f"| {name} | {seconds:.3f} s |" for name, seconds in per_job.items()),
+        f"| the preamble: `script:` minus `shell:` | {script - shell:.3f} s ({script / shell:.2f}x) |",
+    ]
+
+
 def reference_lines(results: dict) -> list[str]:
     reference = results.get("reference")
     if reference is None:
-        return ["", "## Reference tutorial", "", "Not run (--skip-reference).", ""]
+        return ["", "## Reference tutorial", "", "Not run (without --reference)."]
     tutorial = reference["full_sweep"]
     which = (
         "all 14 ks, measured"
@@ -673,25 +822,15 @@ def reference_lines(results: dict) -> list[str]:
     )
     bound = "" if reference["exact"] else "at least "
     per_pixel = TUTORIAL_PUBLISHED["seconds"] / TUTORIAL_PUBLISHED["pixels"]
+    side = results["side_by_side"]
+    count = side["photos"]
     rows = []
-    for name, label in (
-        ("all", "as is"),
-        ("per_frame", "one job per frame"),
-        ("per_photo", "one job per photo"),
-    ):
-        run = results["runs"][name]
-        if run:
-            count = run["photos"]
-            rows += [
-                (f"{label}, {count} photos: wall time / photos", run["wall"] / count),
-                (f"{label}, {count} photos: CPU of all processes / photos", run["cpu"] / count),
-                (f"{label}, {count} photos: CPU of the jobs / photos", run["jobs_cpu"] / count),
-            ]
-    single = results["runs"]["single"]
-    rows += [
-        (f"as is, {REFERENCE_PHOTO.name} alone from clean: wall time", single["wall"]),
-        (f"as is, {REFERENCE_PHOTO.name} alone from clean: CPU of all processes", single["cpu"]),
-    ]
+    for name, label in (("default", "default shape"), ("per_photo", "one_job_per_photo")):
+        row = side["rows"][name]
+        rows += [
+            (f"{label}, {count} photos: wall time / photos", row["wall"] / count),
+            (f"{label}, {count} photos: CPU of all processes / photos", row["cpu_per_photo"]),
+        ]
     lines = [
         "",
         (
@@ -719,7 +858,9 @@ def reference_lines(results: dict) -> list[str]:
 
 
 def planning_lines(results: dict) -> list[str]:
-    sizes = results["planning"]
+    sizes = results.get("planning")
+    if sizes is None:
+        return ["", "## Planning", "", "Not run (without --planning)."]
     lines = [
         "",
         "## Planning: `snakemake -n --quiet` on placeholder photos",
@@ -783,123 +924,79 @@ def planning_lines(results: dict) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-# Defaults of the full run, and of --quick (options given explicitly win over both).
-FULL = {
-    "photos": len(SAMPLE_PHOTOS),
-    "repeats": 3,
-    "reference_ks": ",".join(map(str, TUTORIAL_KS)),
-    "plan_sizes": "100,300,1000",
-}
-QUICK = {"photos": 3, "repeats": 1, "reference_ks": "1,2,3", "plan_sizes": "100,300"}
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--photos",
         type=int,
-        help=f"photos in the runs from clean (default {FULL['photos']}: all samples; "
-        "more repeat them)",
+        default=len(SAMPLE_PHOTOS),
+        help=f"photos side by side (default {len(SAMPLE_PHOTOS)}: all samples; more repeat them)",
     )
-    parser.add_argument("--repeats", type=int, help="runs per time, of which the median")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per time, of which the median")
+    parser.add_argument(
+        "--contenders",
+        default="plain,plain_one_thread,default,per_photo",
+        help=f"side by side, of {','.join(CONTENDERS)} (default and plain are always run)",
+    )
+    parser.add_argument(
+        "--side-by-side-only", action="store_true", help="skip where the CPU goes and script:"
+    )
+    parser.add_argument("--reference", action="store_true", help="also time the reference tutorial")
     parser.add_argument(
         "--reference-ks",
+        default=",".join(map(str, TUTORIAL_KS)),
         help="ks of the reference tutorial run (default: all 14; the others are extrapolated)",
     )
-    parser.add_argument("--skip-reference", action="store_true")
-    parser.add_argument("--plan-sizes", help="photos per dry run (default 100,300,1000)")
-    parser.add_argument("--skip-variants", action="store_true", help="try no changes")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="3 photos, 1 run each, reference on ks 1,2,3, planning at 100 and 300 photos",
-    )
+    parser.add_argument("--planning", action="store_true", help="also time planning (dry runs)")
+    parser.add_argument("--plan-sizes", default="100,300,1000", help="photos per dry run")
+    parser.add_argument("--skip-variants", action="store_true", help="try no planning changes")
+    parser.add_argument("--quick", action="store_true", help="2 photos, 1 run of each")
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
     args = parser.parse_args(argv)
-    for key, value in (QUICK if args.quick else FULL).items():
-        if getattr(args, key) is None:
-            setattr(args, key, value)
+    if args.quick:
+        args.photos, args.repeats = 2, 1
     return args
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     command = "python benchmarks/pipeline_bench.py " + " ".join(sys.argv[1:])
+    # Python's default, as on a user's machine: the first job of a step caches its
+    # modules' bytecode and the others load it. With PYTHONDONTWRITEBYTECODE set, every
+    # job compiles scripts/ again (a cluster job 15% more instructions to start).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     import snakemake
 
     results = {
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "snakemake": snakemake.__version__,
         "repeats": args.repeats,
+        "load_before": os.getloadavg()[0],
     }
     with tempfile.TemporaryDirectory(prefix="pipeline_bench_") as tmp:
         work = Path(tmp)
         global WORKFLOW_SOURCE
         WORKFLOW_SOURCE = workflow_copy(work / "snapshot", source=REPO)
         results["ks"] = default_ks()
-        results.update(measure_runs(args, work / "runs"))
-        results["empty_jobs"] = {
-            name: empty_job_seconds(work / f"empty{index}", directive)
-            for index, (name, directive) in enumerate(EMPTY_JOBS.items())
-        }
-        if not args.skip_reference:
+        photo_dir = resized_photos(photo_set(args.photos), work / "photos")
+        names = list(dict.fromkeys(["plain", "default", *args.contenders.split(",")]))
+        side = side_by_side(photo_dir, work / "side", args.repeats, names)
+        results["side_by_side"] = side
+        if not args.side_by_side_only:
+            results["cpu"] = where_the_cpu_goes(photo_dir, work / "cpu", args.repeats)
+            results["script_against_shell"] = script_against_shell(
+                side["default_root"] / "results", work / "script", args.repeats
+            )
+        if args.reference:
             ks = [int(k) for k in args.reference_ks.split(",")]
             print(f"Reference tutorial on {REFERENCE_PHOTO.name}, ks {ks} ...", flush=True)
             results["reference"] = reference_seconds(ks)
-        results.update(measure_planning(args, work / "planning"))
+        if args.planning:
+            results.update(measure_planning(args, work / "planning"))
+    results["load_after"] = os.getloadavg()[0]
     text = markdown(results, command.strip())
     args.output.write_text(text)
     print(text)
-
-
-def measure_runs(args, work: Path) -> dict:
-    """Runs from clean: the reference photo alone, then ``args.photos`` photos as they are
-    and with one job per frame."""
-    photos = photo_set(args.photos)
-    sets = {
-        "single": ([REFERENCE_PHOTO], None),
-        "all": (photos, None),
-        "per_frame": (photos, one_job_per_frame_that_runs),
-        "per_photo": (photos, one_job_per_photo),
-    }
-    summaries = {}
-    for name, (chosen, change) in sets.items():
-        runs = []
-        for repeat in range(args.repeats):
-            print(
-                f"Run from clean ({name}): {len(chosen)} photo(s), repeat {repeat + 1}", flush=True
-            )
-            try:
-                runs.append(clean_run(chosen, work / f"{name}-{repeat}", change))
-            except (LookupError, RuntimeError) as error:
-                if change is None:
-                    raise
-                # A change that no longer fits the workflow is reported, not fatal.
-                print(f"  not measured: {str(error)[-500:]}", flush=True)
-                break
-        summaries[name] = summary_of_runs(runs) if runs else None
-    for name in ("per_frame", "per_photo"):
-        if summaries[name]:
-            same = same_results(summaries["all"]["root"], summaries[name]["root"])
-            summaries[name]["same_results"] = same
-    print(f"Memory of every job: {args.photos} photos, sampled", flush=True)
-    root = workflow_copy(work / "memory" / "workflow")
-    photo_dir = copy_photos(photos, work / "memory" / "photos")
-    return {
-        "runs": summaries,
-        "memory": peak_memory_by_script(root, "--config", f"input_dir={photo_dir}"),
-    }
-
-
-def same_results(root: Path, other: Path) -> bool:
-    """Are the frames and animations of two runs byte-identical?"""
-    patterns = ["*/frames/*.png", "*/*.gif", "*/*.webp"]
-
-    def files(folder: Path) -> dict:
-        found = (path for pattern in patterns for path in (folder / "results").glob(pattern))
-        return {path.relative_to(folder): path.read_bytes() for path in found}
-
-    return files(root) == files(other)
 
 
 def measure_planning(args, work: Path) -> dict:

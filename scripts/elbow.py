@@ -18,16 +18,17 @@ Example:
 
 import io
 
-import matplotlib
 import numpy as np
+
+# A Figure on the Agg canvas, without pyplot: pyplot's figure managers and backend
+# switching are of no use to a file, and cost the job's start.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
 from steplib import command
 from steplib.atomic_write import write_bytes, write_json
 from steplib.summaries import read_summaries
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
 
 def suggested_k(ks, sse):
@@ -123,7 +124,9 @@ def elbow_png(summary: dict) -> bytes:
     """Return the elbow plot of a photo's summary as PNG bytes: SSE and ΔE00 against k, side by side."""
     order = np.argsort(summary["ks"])
     k = np.asarray(summary["ks"])[order]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4), dpi=100)
+    figure = Figure(figsize=(11, 4), dpi=100)
+    FigureCanvasAgg(figure)
+    left, right = figure.subplots(1, 2)
     _draw_sse(left, summary, k, order)
     _draw_delta_e(right, summary, k, order)
     for axes in (left, right):
@@ -135,7 +138,6 @@ def elbow_png(summary: dict) -> bytes:
     buffer = io.BytesIO()
     # No software or date metadata: the same inputs give the same bytes.
     figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
     return buffer.getvalue()
 
 

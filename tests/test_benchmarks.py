@@ -1,17 +1,24 @@
-"""The k-means phase benchmark measures what it says: its timers see every
-phase of a real fit, are removed afterwards, and its variants skip what they
-say they skip."""
+"""The benchmarks measure what they say: the k-means phase timers see every phase
+of a real fit, are removed afterwards, and its variants skip what they say they
+skip; the pipeline benchmark's peer makes a whole GIF, and its CPU accounting
+counts the processes a contender starts."""
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import kmeans_phases
+import pipeline_bench
+from conftest import write_photo
 from kmeans import KMeans, estimator
 from kmeans_bench import KS
 from test_kmeans import resized
@@ -98,3 +105,31 @@ def test_every_distance_checks_every_row(pixels, monkeypatch):
     assert every == [len(X)] * (plain[0][2] + 1)
     assert sum(checked) < sum(every) / 3
     assert plain[0][0].tobytes() == bounded[0][0].tobytes()
+
+
+def test_the_plain_script_makes_a_gif_with_a_frame_per_k(tmp_path):
+    """The peer of the pipeline benchmark does its whole job, and reports an SSE per k."""
+    photo = write_photo(tmp_path / "tiny photo.png", width=64, height=40, seed=3)
+    command = [sys.executable, str(ROOT / "benchmarks" / "plain_script.py")]
+    command += ["--output", str(tmp_path / "out"), "--sse", str(tmp_path / "sse.json")]
+    command += ["--ks", "1", "2", "5", "--", str(photo)]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    with Image.open(tmp_path / "out" / "tiny photo.gif") as gif:
+        assert (gif.n_frames, gif.size) == (3, (64, 40))
+    sse = json.loads((tmp_path / "sse.json").read_text())["tiny photo"]
+    # k = 1: the SSE is the pixels' total squared distance to their mean colour.
+    pixels = cv2.imread(str(photo)).reshape(-1, 3).astype(np.float64)
+    assert sse[0] == pytest.approx(((pixels - pixels.mean(axis=0)) ** 2).sum(), rel=1e-6)
+    assert sse[0] > sse[1] > sse[2] > 0
+
+
+def test_the_benchmark_counts_the_cpu_of_children(tmp_path):
+    """A contender's CPU is its own and that of every process it started and waited for."""
+    burn = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"
+    times = pipeline_bench.measured_run(
+        [sys.executable, "-c", parent], tmp_path, tmp_path / "log.txt"
+    )
+    assert times["cpu"] >= 0.4
+    assert times["own_cpu"] < 0.3
+    assert times["wall"] >= 0.4

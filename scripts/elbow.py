@@ -69,18 +69,22 @@ LOOKS_SAME_COLOUR = "#e07a1f"
 def _mark_suggestions(axes, summary, k, values) -> None:
     """Circle the elbow's k and the k that looks the same on the curve (k, values) of ``axes``."""
     suggestions = (
-        (summary["suggested_k"], ELBOW_COLOUR, "elbow: k = {}", (10, 10)),
-        (summary["looks_same_k"], LOOKS_SAME_COLOUR, "looks the same: k = {}", (-60, 16)),
+        (summary["suggested_k"], ELBOW_COLOUR, "elbow: k = {}", 10),
+        (summary["looks_same_k"], LOOKS_SAME_COLOUR, "looks the same: k = {}", 24),
     )
-    for chosen, colour, text, offset in suggestions:
+    middle = (k[0] + k[-1]) / 2
+    for chosen, colour, text, rise in suggestions:
         if chosen is None:
             continue
         value = values[list(k).index(chosen)]
         axes.plot([chosen], [value], marker="o", markersize=12, fillstyle="none", color=colour)
-        # A white ground keeps the text legible where it crosses the chord or the band.
+        # The text goes towards the middle of the plot, so that it never leaves the axes;
+        # a white ground keeps it legible where it crosses the chord or the band.
+        left = chosen > middle
         axes.annotate(
-            text.format(chosen), (chosen, value), xytext=offset, textcoords="offset points",
-            color=colour, bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
+            text.format(chosen), (chosen, value), xytext=(-10 if left else 10, rise),
+            textcoords="offset points", ha="right" if left else "left", color=colour,
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
         )  # fmt: skip
 
 

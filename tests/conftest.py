@@ -94,6 +94,7 @@ def run_snakemake(
     profile: bool = False,
     cores: str | None = "2",
     env: dict[str, str] | None = None,
+    timeout: float = 900,
 ):
     """Run Snakemake in ``workdir`` and return the finished process (stdout and stderr as text).
 
@@ -110,7 +111,7 @@ def run_snakemake(
         cwd=workdir,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
         check=False,
         env={**os.environ, **(env or {})},
     )

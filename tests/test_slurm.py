@@ -28,6 +28,8 @@ SLURM_PROFILE = ("--workflow-profile", "profiles/slurm")
 # s): a submission of about 40 s, as here, is noticed within 35 s (seen: 13 to 31 s).
 # With the plugin's defaults and no accounting the run never ended.
 NOTICE_WITHIN_SECONDS = 45
+# Two photos, three ks: about 2 minutes here. Far longer means a job that never ran.
+RUN_TIMEOUT = 600
 
 
 def start_slurm(*options: str):
@@ -47,7 +49,13 @@ def start_slurm(*options: str):
         [SLURM_SH, "start", *options], capture_output=True, text=True, timeout=900, check=False
     )
     if started.returncode != 0:
-        cannot_start(f"tools/slurm.sh start {' '.join(options)} failed: {started.stderr[-2000:]}")
+        cannot_start(f"tools/slurm.sh start {' '.join(options)} failed: {started.stderr[-6000:]}")
+
+
+def slurm_status() -> str:
+    """What SLURM says of its node and jobs, and the ends of its logs (for failure messages)."""
+    status = subprocess.run([SLURM_SH, "status"], capture_output=True, text=True, check=False)
+    return status.stdout + status.stderr
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +108,37 @@ def profile_cores() -> int:
     return yaml.safe_load(PROFILE.read_text())["cores"]
 
 
+def submission_cores() -> int:
+    """The CPUs a submission may ask for here: the profile's, or the node's if it has fewer.
+
+    A request above the node's CPUs pends forever; the README tells users of small nodes
+    to pass ``--cores N``, and so do the tests on a one-CPU machine.
+    """
+    node_cpus = subprocess.run(
+        ["sinfo", "--noheader", "--format=%c"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return min([profile_cores(), *map(int, node_cpus)])
+
+
+def slurm_command() -> tuple[str, ...]:
+    """The options of a run on this SLURM, as a user of the profile would give them."""
+    fitted = () if submission_cores() == profile_cores() else ("--cores", str(submission_cores()))
+    return (*SLURM_PROFILE, *fitted, "--config", KS)
+
+
 def run_on_slurm(root: Path, check: bool = True):
     """Run the profile as shipped; return (the process, SLURM's record of its submissions,
     the seconds between the end of its last submission and the end of the run)."""
     before = last_job_id()
-    result = run_snakemake(
-        root, *SLURM_PROFILE, "--config", KS, profile=True, cores=None, check=check
-    )
+    try:
+        result = run_snakemake(
+            root, *slurm_command(), profile=True, cores=None, check=check, timeout=RUN_TIMEOUT
+        )
+    except subprocess.TimeoutExpired as timeout:
+        pytest.fail(
+            f"the run did not end within {RUN_TIMEOUT} s; Snakemake printed:\n"
+            f"{(timeout.stderr or b'').decode()[-3000:]}\n{slurm_status()}"
+        )
     jobs = slurm_jobs(after=before)
     lag = seconds_since(max(job["end"] for job in jobs)) if jobs else None
     return result, jobs, lag
@@ -116,7 +148,7 @@ def check_submissions(jobs: list[dict], photos: int):
     """One submission per photo, each a group of the profile, within its CPUs, completed."""
     assert len(jobs) == photos, jobs
     assert all(job["comment"].startswith("rule_per_image") for job in jobs)
-    assert all(job["cpus"] <= profile_cores() for job in jobs)
+    assert all(job["cpus"] <= submission_cores() for job in jobs)
     assert all(job["state"] == "COMPLETED" for job in jobs)
 
 
@@ -138,13 +170,15 @@ def test_a_cancelled_submission_fails_its_photo_only_and_the_next_run_completes_
 ):
     root = project_with_two_photos(tmp_path / "cancelled")
     before = last_job_id()
-    command = [sys.executable, "-m", "snakemake", *SLURM_PROFILE, "--config", KS]
+    command = [sys.executable, "-m", "snakemake", *slurm_command()]
     run = subprocess.Popen(command, cwd=root, stderr=subprocess.PIPE, text=True)
-    # The node has 2 CPUs and a photo's group asks for 2: the photos run one after the
-    # other. Cancel the first once it has made its first output.
+    # A photo's group asks for all the node's CPUs (2, the profile's cores): the photos run
+    # one after the other. Cancel the first once it has made its first output.
     deadline = time.time() + 300
     while not list(root.glob("results/*/resized.png")):
-        assert time.time() < deadline and run.poll() is None, "no submission started"
+        if time.time() > deadline or run.poll() is not None:
+            run.kill()
+            pytest.fail(f"no submission started:\n{run.communicate()[1][-3000:]}\n{slurm_status()}")
         time.sleep(0.2)
     cancelled = next(job for job in slurm_jobs(after=before) if job["state"] == "RUNNING")
     subprocess.run(["scancel", str(cancelled["id"])], check=True)

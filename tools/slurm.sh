@@ -4,6 +4,7 @@
 #   sudo tools/slurm.sh start [--accounting]   # returns when the node is idle
 #   snakemake --workflow-profile profiles/slurm
 #   sudo tools/slurm.sh stop
+#   tools/slurm.sh status                      # what SLURM says of its node and jobs, its logs
 #
 # It starts munged, slurmctld and slurmd (and with --accounting a MariaDB server and slurmdbd,
 # so that sacct answers as on most production clusters), as root and without systemd. Every
@@ -94,6 +95,9 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 ReturnToService=2
+# The node is what this file says, whatever slurmd detects (a VM or container may show the
+# host's CPUs or memory): never drained for a mismatch.
+SlurmdParameters=config_overrides
 JobCompType=jobcomp/none
 JobAcctGatherType=jobacct_gather/none
 EOF
@@ -172,6 +176,19 @@ EOF
     sacctmgr -i add user root Account=kmeans Cluster="$cluster" > /dev/null || true
 }
 
+# What SLURM says of its node and jobs, and the ends of its logs: for a message saying why.
+diagnosis() {
+    echo "--- sinfo -R"
+    sinfo -R 2>&1
+    echo "--- squeue"
+    squeue --states=all --format='%i %T %r %C %m' 2>&1
+    local log
+    for log in slurmctld.log slurmd.log; do
+        echo "--- tail $dir/$log"
+        tail -n 15 "$dir/$log" 2>&1
+    done
+}
+
 wait_for_idle_node() {
     for _ in $(seq 100); do
         if [[ $(sinfo --noheader --nodes="$node" --format=%T 2> /dev/null) == idle ]]; then
@@ -179,7 +196,31 @@ wait_for_idle_node() {
         fi
         sleep 0.3
     done
-    die "node $node is not idle after 30 s: $(sinfo 2>&1); see $dir/slurmctld.log and $dir/slurmd.log"
+    die "node $node is not idle after 30 s:
+$(diagnosis)"
+}
+
+# An idle node may still be unable to start a job (slurmstepd needs more of the machine than
+# the daemons do): run one, with a step in it as the plugin's jobs have, before saying
+# SLURM is up, so that a machine where jobs cannot run fails here, saying why, rather than
+# leaving Snakemake waiting on a job that never starts.
+run_probe_job() {
+    local out=$dir/probe.out id state=
+    id=$(sbatch --parsable --job-name=probe --chdir="$dir" --output="$out" \
+        --wrap 'env -u SLURM_CONF srun --ntasks=1 echo ran') ||
+        die "sbatch cannot submit a job:
+$(diagnosis)"
+    for _ in $(seq 120); do
+        state=$(squeue --noheader --states=all --jobs="$id" --format=%T 2> /dev/null || true)
+        case $state in
+        COMPLETED) grep -qx ran "$out" 2> /dev/null && return 0 ;;
+        PENDING | CONFIGURING | RUNNING | COMPLETING | "") ;;
+        *) break ;;
+        esac
+        sleep 0.5
+    done
+    die "a test job ($id) did not run within 60 s (state: ${state:-unknown}; its output: $(cat "$out" 2>&1)):
+$(diagnosis)"
 }
 
 start() {
@@ -200,6 +241,7 @@ start() {
     start_daemon "$dir/slurmctld.pid" slurmctld
     start_daemon "$dir/slurmd.pid" slurmd -N "$node" --conf-server 127.0.0.1
     wait_for_idle_node
+    run_probe_job
     echo "SLURM is up: node $node, $(nproc) CPUs, partition debug, accounting: $accounting."
 }
 
@@ -224,5 +266,9 @@ stop() {
 case ${1:-} in
 start) start "${2:-}" ;;
 stop) stop ;;
-*) die "usage: $0 start [--accounting] | stop" ;;
+status)
+    [[ -f $dir/slurm.conf ]] || die "no SLURM of this script runs (no $dir/slurm.conf)"
+    SLURM_CONF=$dir/slurm.conf diagnosis
+    ;;
+*) die "usage: $0 start [--accounting] | stop | status" ;;
 esac

@@ -367,6 +367,7 @@ RULE_OF_STEP = {
     "animate": "gif",
     "elbow": "elbow",
     "contact_sheet": "sheet",
+    "palettes": "palettes",
 }
 
 

@@ -133,3 +133,15 @@ def test_the_benchmark_counts_the_cpu_of_children(tmp_path):
     assert times["cpu"] >= 0.4
     assert times["own_cpu"] < 0.3
     assert times["wall"] >= 0.4
+
+
+def test_the_cpu_table_knows_the_rule_of_every_step():
+    steps = {path.stem for path in (ROOT / "scripts").glob("*.py")}
+    assert set(pipeline_bench.RULE_OF_STEP) == steps
+    defined = {
+        line.split()[1].rstrip(":")
+        for path in (ROOT / "workflow/rules").glob("*.smk")
+        for line in path.read_text().splitlines()
+        if line.startswith("rule ")
+    }
+    assert set(pipeline_bench.RULE_OF_STEP.values()) <= defined

@@ -135,9 +135,11 @@ def run_on_slurm(root: Path, check: bool = True):
             root, *slurm_command(), profile=True, cores=None, check=check, timeout=RUN_TIMEOUT
         )
     except subprocess.TimeoutExpired as timeout:
+        printed = timeout.stderr or b""  # bytes, even for a text-mode run
+        printed = printed.decode(errors="replace") if isinstance(printed, bytes) else printed
         pytest.fail(
             f"the run did not end within {RUN_TIMEOUT} s; Snakemake printed:\n"
-            f"{(timeout.stderr or b'').decode()[-3000:]}\n{slurm_status()}"
+            f"{printed[-3000:]}\n{slurm_status()}"
         )
     jobs = slurm_jobs(after=before)
     lag = seconds_since(max(job["end"] for job in jobs)) if jobs else None

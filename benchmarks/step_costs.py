@@ -18,6 +18,7 @@ the median per k), the per-photo jobs (resize, elbow, sheet, palettes) and the t
 
 import argparse
 import datetime
+import os
 import platform
 import resource
 import statistics
@@ -46,10 +47,22 @@ def exported_scripts(commit: str, folder: Path) -> Path:
     return folder / "scripts"
 
 
+# A job's environment as Snakemake makes it for `threads: 1` (numpy's BLAS otherwise starts
+# a thread per core at import, which spin), with Python's default bytecode caching, as on a
+# user's machine (PYTHONDONTWRITEBYTECODE, set on some, makes every job compile every module).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")  # fmt: skip
+ENVIRONMENT = {
+    name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"
+} | dict.fromkeys(THREAD_VARIABLES, "1")
+
+
 def cpu_seconds(command: list[str]) -> float:
     """Run ``command`` and return the CPU seconds (user + system) it took."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENVIRONMENT
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 

@@ -1,7 +1,8 @@
 """What one photo's steps cost, job by job, in two versions of the code side by side.
 
 Each step runs as its rule runs it (``python scripts/STEP.py ...``, one process a
-job) on the sample photos resized to 500 px, for the default ks, in two versions
+job) on the sample photos (resized to 500 px by the version's own resize step, which
+since the colour tables also does work the cluster jobs did), for the default ks, in two versions
 of ``scripts/``: a git commit (``--before``, exported to a temporary folder) and the
 working tree. The two versions alternate job by job, so that both see the same
 machine load; each job's CPU time (user + system, of the process and its
@@ -9,7 +10,7 @@ children) is the median of ``--repeats`` runs.
 
 Printed as Markdown and written, with the command and the date, to
 benchmarks/step_costs.md: per photo, the cluster jobs (their sum over the ks, and
-the median per k), the per-photo jobs (elbow, sheet, palettes) and the total.
+the median per k), the per-photo jobs (resize, elbow, sheet, palettes) and the total.
 
     python benchmarks/step_costs.py                      # before = main before #14
     python benchmarks/step_costs.py --before HEAD~1 --repeats 3
@@ -17,6 +18,7 @@ the median per k), the per-photo jobs (elbow, sheet, palettes) and the total.
 
 import argparse
 import datetime
+import os
 import platform
 import resource
 import statistics
@@ -45,29 +47,53 @@ def exported_scripts(commit: str, folder: Path) -> Path:
     return folder / "scripts"
 
 
+# A job's environment as Snakemake makes it for `threads: 1` (numpy's BLAS otherwise starts
+# a thread per core at import, which spin), with Python's default bytecode caching, as on a
+# user's machine (PYTHONDONTWRITEBYTECODE, set on some, makes every job compile every module).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")  # fmt: skip
+ENVIRONMENT = {
+    name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"
+} | dict.fromkeys(THREAD_VARIABLES, "1")
+
+
 def cpu_seconds(command: list[str]) -> float:
     """Run ``command`` and return the CPU seconds (user + system) it took."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENVIRONMENT
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def photo_jobs(scripts: Path, resized: Path, ks: list[int], out: Path) -> dict[str, list]:
+# The steps of a photo, in the order they run (a step reads what the one before wrote).
+STEPS = ("resize", "cluster", "annotate", "elbow", "sheet", "palettes")
+
+
+def photo_jobs(scripts: Path, photo: Path, ks: list[int], out: Path) -> dict[str, list]:
     """Return {step: [command, ...]} of one photo's jobs with the code in ``scripts``.
 
-    The per-photo steps take the options of the version they run: the sheet took
-    ``--ks`` before it read the cluster summaries, and palettes did not exist.
+    Each step takes the options of the version it runs: the sheet took ``--ks`` before
+    it read the cluster summaries, palettes did not exist, and before the colour
+    tables the cluster step read the resized photo.
     """
-    name = resized.stem
+    name = photo.stem
+    resized, table = out / "resized.png", out / "colours.npz"
+    resize = [sys.executable, str(scripts / "resize.py"), "--max_size=500", f"--output={resized}"]
+    if "--colours" in (scripts / "resize.py").read_text():
+        resize.append(f"--colours={table}")
+    cluster_source = (
+        table if "read_photo_colours" in (scripts / "cluster.py").read_text() else resized
+    )
     summaries = [str(out / f"k_{k}.json") for k in ks]
     frames = [str(out / f"frame_{k}.png") for k in ks]
-    jobs = {"cluster": [], "annotate": []}
+    jobs = {"resize": [resize + ["--", str(photo)]], "cluster": [], "annotate": []}
     for k, summary, frame in zip(ks, summaries, frames, strict=True):
         labels = str(out / f"k_{k}.png")
         jobs["cluster"].append(
             [sys.executable, str(scripts / "cluster.py"), f"--k={k}", f"--image={name}",
-             f"--labels={labels}", f"--summary={summary}", "--", str(resized)]
+             f"--labels={labels}", f"--summary={summary}", "--", str(cluster_source)]
         )  # fmt: skip
         jobs["annotate"].append(
             [sys.executable, str(scripts / "annotate.py"), f"--output={frame}", "--", labels,
@@ -89,10 +115,10 @@ def photo_jobs(scripts: Path, resized: Path, ks: list[int], out: Path) -> dict[s
     return jobs
 
 
-def measure(versions: dict[str, Path], resized: list[Path], ks, repeats, work: Path) -> dict:
+def measure(versions: dict[str, Path], photos: list[Path], ks, repeats, work: Path) -> dict:
     """Return {(photo, version, step): [median CPU seconds of each job]}."""
     times = {}
-    for photo in resized:
+    for photo in photos:
         jobs = {}
         for version, scripts in versions.items():
             out = work / version / photo.stem
@@ -103,7 +129,7 @@ def measure(versions: dict[str, Path], resized: list[Path], ks, repeats, work: P
             # Steps in their workflow order (a step reads what the one before wrote);
             # within each job the versions alternate, in turn going first.
             order = list(versions) if repeat % 2 == 0 else list(reversed(versions))
-            for step in ("cluster", "annotate", "elbow", "sheet", "palettes"):
+            for step in STEPS:
                 count = max(len(jobs[v].get(step, [])) for v in versions)
                 for index in range(count):
                     for version in order:
@@ -116,7 +142,7 @@ def measure(versions: dict[str, Path], resized: list[Path], ks, repeats, work: P
     return times
 
 
-def markdown(times, versions, resized, ks, repeats, command) -> str:
+def markdown(times, versions, photos, ks, repeats, command) -> str:
     before, after = versions
     lines = [
         "# What one photo's steps cost, before and after",
@@ -130,15 +156,16 @@ def markdown(times, versions, resized, ks, repeats, command) -> str:
         ),
         "",
         (
-            "| photo | cluster, sum over ks: before | after | after / before "
+            "| photo | resize: before | after | cluster, sum over ks: before | after "
+            "| after / before "
             "| median per k: before | after | annotate, sum: before | after "
             "| elbow + sheet + palettes: before | after | photo total: before | after "
             "| after / before |"
         ),
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     totals = {before: 0.0, after: 0.0}
-    for photo in resized:
+    for photo in photos:
 
         def cost(version, *steps, name=photo.stem):
             return sum(sum(times.get((name, version, step), [])) for step in steps)
@@ -147,16 +174,16 @@ def markdown(times, versions, resized, ks, repeats, command) -> str:
             return statistics.median(times[(name, version, "cluster")])
 
         row = [photo.stem]
+        row += [f"{cost(v, 'resize'):.3f}" for v in versions]
         row += [f"{cost(v, 'cluster'):.2f}" for v in versions]
         row.append(f"{cost(after, 'cluster') / cost(before, 'cluster'):.3f}")
         row += [f"{per_k(v):.3f}" for v in versions]
         row += [f"{cost(v, 'annotate'):.2f}" for v in versions]
         row += [f"{cost(v, 'elbow', 'sheet', 'palettes'):.2f}" for v in versions]
-        steps = ("cluster", "annotate", "elbow", "sheet", "palettes")
-        row += [f"{cost(v, *steps):.2f}" for v in versions]
-        row.append(f"{cost(after, *steps) / cost(before, *steps):.3f}")
+        row += [f"{cost(v, *STEPS):.2f}" for v in versions]
+        row.append(f"{cost(after, *STEPS) / cost(before, *STEPS):.3f}")
         for version in versions:
-            totals[version] += cost(version, *steps)
+            totals[version] += cost(version, *STEPS)
         lines.append("| " + " | ".join(row) + " |")
     lines += [
         "",
@@ -170,8 +197,8 @@ def markdown(times, versions, resized, ks, repeats, command) -> str:
         "| photo | step | before | after |",
         "|---|---|---|---|",
     ]
-    for photo in resized:
-        for step in ("cluster", "annotate", "elbow", "sheet", "palettes"):
+    for photo in photos:
+        for step in STEPS:
             cells = [
                 " ".join(f"{t:.3f}" for t in times.get((photo.stem, v, step), [])) or "-"
                 for v in versions
@@ -192,18 +219,9 @@ def main() -> None:
             args.before: exported_scripts(args.before, work / "before"),
             "working tree": REPO / "scripts",
         }
-        resized = []
-        for photo in PHOTOS:
-            target = work / "resized" / f"{photo.stem}.png"
-            subprocess.run(
-                [sys.executable, str(REPO / "scripts/resize.py"), "--max_size=500",
-                 f"--output={target}", "--", str(photo)],
-                check=True,
-            )  # fmt: skip
-            resized.append(target)
-        times = measure(versions, resized, ks, args.repeats, work / "out")
+        times = measure(versions, PHOTOS, ks, args.repeats, work / "out")
     command = "python benchmarks/step_costs.py " + " ".join(sys.argv[1:])
-    text = markdown(times, list(versions), resized, ks, args.repeats, command.strip())
+    text = markdown(times, list(versions), PHOTOS, ks, args.repeats, command.strip())
     print(text)
     RESULTS_FILE.write_text(text)
 

@@ -1,6 +1,8 @@
 """Step 2 (cluster): k-means of one photo's pixel colours, for one k.
 
-Reads the resized photo and writes
+Reads the photo's colour table (``results/NAME/colours.npz``, written by the
+resize step: every distinct colour of the photo, its pixel count and its
+L*a*b*) and writes
 - the label map (``results/NAME/clusters/k_K.png``): a 16-bit greyscale PNG the
   size of the photo; value i means "cluster i", 65535 a transparent pixel;
 - the cluster summary (``results/NAME/clusters/k_K.json``): the palette, clusters
@@ -10,25 +12,25 @@ Reads the resized photo and writes
 
 Example:
   python scripts/cluster.py --k 8 --image=photo \\
-      --labels k_8.png --summary k_8.json -- results/photo/resized.png
+      --labels k_8.png --summary k_8.json -- results/photo/colours.npz
 """
 
 from steplib import command
 from steplib.clustering import add_fit_options, fit_options, write_clusters
-from steplib.read_image import read_png
+from steplib.photo_colours import read_photo_colours
 
 
 def cluster_photo(
     source, labels_path, summary_path, *, image_name: str, k: int, **fit_options
 ) -> None:
-    """Cluster the resized photo ``source`` and write its label map and summary."""
-    image = read_png(source)
-    write_clusters(image, labels_path, summary_path, image_name=image_name, k=k, **fit_options)
+    """Cluster the photo whose colour table is ``source``; write its label map and summary."""
+    photo = read_photo_colours(source)
+    write_clusters(photo, labels_path, summary_path, image_name=image_name, k=k, **fit_options)
 
 
 def main(argv=None) -> None:
     parser = command.parser(__doc__)
-    parser.add_argument("source", help="the resized photo (PNG)")
+    parser.add_argument("source", help="the photo's colour table, from the resize step")
     parser.add_argument("--k", type=int, required=True, help="the number of clusters")
     parser.add_argument("--image", required=True, help="the photo's name, for the summary")
     parser.add_argument("--labels", required=True, help="the label map to write (PNG)")

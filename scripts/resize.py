@@ -1,9 +1,14 @@
 """Step 1 (resize): read a photo as 8-bit colour and scale its longer side to ``max_size``.
 
-Output: ``results/NAME/resized.png``, BGR, or BGRA when the photo has transparency.
+Outputs:
+- ``results/NAME/resized.png``, BGR, or BGRA when the photo has transparency;
+- ``results/NAME/colours.npz``, its colour table: every distinct colour of its
+  opaque pixels, with its pixel count and L*a*b*, which all the cluster jobs of
+  the photo read rather than each finding them again (``steplib.photo_colours``).
 
 Example:
-  python scripts/resize.py --max_size 500 --output resized.png -- images/photo.jpg
+  python scripts/resize.py --max_size 500 --output resized.png --colours colours.npz \\
+      -- images/photo.jpg
 """
 
 import cv2
@@ -11,6 +16,7 @@ import numpy as np
 
 from steplib import command
 from steplib.atomic_write import write_png
+from steplib.photo_colours import photo_colours, write_photo_colours
 from steplib.read_image import read_image
 
 
@@ -79,16 +85,24 @@ def _area_shrunk_premultiplied(image: np.ndarray, size) -> np.ndarray:
     return cv2.resize(narrow, (width, height), interpolation=cv2.INTER_AREA)
 
 
-def resize_photo(source, target, max_size: int, upscale: bool, max_pixels: int) -> None:
-    """Read ``source``, resize it and write it to ``target`` as PNG."""
-    image = read_image(source, min_size=max_size, max_pixels=max_pixels)
-    write_png(target, resized(image, max_size, upscale))
+def resize_photo(
+    source, target, colours_path=None, *, max_size: int, upscale: bool, max_pixels: int
+) -> None:
+    """Read ``source``, resize it and write it to ``target`` as PNG (and its colour table)."""
+    # The photo itself is freed before the colour table is made (see resize_mem_mb).
+    small = resized(read_image(source, min_size=max_size, max_pixels=max_pixels), max_size, upscale)
+    write_png(target, small)
+    if colours_path is not None:
+        write_photo_colours(colours_path, photo_colours(small))
 
 
 def main(argv=None) -> None:
     parser = command.parser(__doc__)
     parser.add_argument("source", help="the photo (JPEG, PNG, BMP, TIFF or WebP)")
     parser.add_argument("--output", required=True, help="the resized photo to write (PNG)")
+    parser.add_argument(
+        "--colours", help="also write its colour table (.npz), the cluster step's input"
+    )
     parser.add_argument("--max_size", type=int, default=500, help="longer side, in pixels")
     parser.add_argument(
         "--upscale", type=command.boolean, default=False, help="enlarge smaller photos: true/false"
@@ -101,6 +115,7 @@ def main(argv=None) -> None:
         resize_photo,
         args.source,
         args.output,
+        args.colours,
         max_size=args.max_size,
         upscale=args.upscale,
         max_pixels=args.max_pixels,

@@ -8,32 +8,32 @@ is lost is per-frame caching: a frame is no longer built, or rebuilt, alone.
 
 Example:
   python scripts/sweep.py --image=photo --ks 2 8 --labels k_2.png k_8.png \\
-      --summaries k_2.json k_8.json --frames f_2.png f_8.png -- resized.png
+      --summaries k_2.json k_8.json --frames f_2.png f_8.png -- colours.npz
 """
 
 from steplib import command
 from steplib.atomic_write import write_png
 from steplib.clustering import add_fit_options, fit_options, write_clusters
 from steplib.frame import annotated_frame
-from steplib.read_image import read_png
+from steplib.photo_colours import read_photo_colours
 
 
 def sweep_photo(
     source, ks, labels_paths, summary_paths, frame_paths, *, image_name: str, **fit_options
 ) -> None:
-    """Cluster the resized photo ``source`` for every k in ``ks`` and draw each frame."""
-    image = read_png(source)
+    """Cluster the photo whose colour table is ``source`` for every k in ``ks``; draw each frame."""
+    photo = read_photo_colours(source)
     outputs = zip(ks, labels_paths, summary_paths, frame_paths, strict=True)
     for k, labels_path, summary_path, frame_path in outputs:
         labels, summary = write_clusters(
-            image, labels_path, summary_path, image_name=image_name, k=k, **fit_options
+            photo, labels_path, summary_path, image_name=image_name, k=k, **fit_options
         )
         write_png(frame_path, annotated_frame(labels, summary))
 
 
 def main(argv=None) -> None:
     parser = command.parser(__doc__)
-    parser.add_argument("source", help="the resized photo (PNG)")
+    parser.add_argument("source", help="the photo's colour table, from the resize step")
     parser.add_argument("--image", required=True, help="the photo's name, for the summaries")
     parser.add_argument("--ks", type=int, nargs="+", required=True, help="the numbers of clusters")
     parser.add_argument("--labels", nargs="+", required=True, help="a label map per k (PNG)")

@@ -22,7 +22,13 @@ def frames_made(out, env, color_space: str) -> dict[str, bytes]:
         command = [sys.executable, str(SCRIPTS / f"{name}.py"), *args]
         subprocess.run(command, env=env, check=True, timeout=300)
 
-    step("resize", f"--output={out / 'resized.png'}", "--", str(REPO / "images/chelsea.png"))
+    step(
+        "resize",
+        f"--output={out / 'resized.png'}",
+        f"--colours={out / 'colours.npz'}",
+        "--",
+        str(REPO / "images/chelsea.png"),
+    )
     for k in (5, 25):
         labels, summary = out / f"k_{k}.png", out / f"k_{k}.json"
         step(
@@ -33,7 +39,7 @@ def frames_made(out, env, color_space: str) -> dict[str, bytes]:
             f"--labels={labels}",
             f"--summary={summary}",
             "--",
-            str(out / "resized.png"),
+            str(out / "colours.npz"),
         )
         step("annotate", f"--output={out / f'frame_{k}.png'}", "--", str(labels), str(summary))
     return files_under(out)
@@ -46,7 +52,7 @@ def test_frames_are_the_same_bytes_whatever_simd_kernels_numpy_uses(tmp_path, co
         pytest.skip("this CPU has no SIMD features above numpy's baseline: one set of kernels")
     everything = frames_made(tmp_path / "all kernels", dict(os.environ), color_space)
     baseline = frames_made(tmp_path / "baseline", reduced, color_space)
-    assert len(everything) == 7
+    assert len(everything) == 8  # resized.png, colours.npz, and 3 files for each k
     assert everything == baseline, [
         name for name in everything if everything[name] != baseline[name]
     ]

@@ -2,6 +2,7 @@
 
 import io
 import json
+import time
 
 import cv2
 import imageio.v3 as iio
@@ -14,9 +15,13 @@ from cluster import cluster_photo
 from conftest import synthetic_photo, write_photo
 from resize import resize_photo, resized
 from steplib.atomic_write import write_bytes, write_json, write_png
-from steplib.clustering import clustered
+from steplib.clustering import clustered, clustered_colours
+from steplib.command import StepError
 from steplib.frame import LABEL_LEVELS, annotated_frame, label_masks, labelled, recoloured
 from steplib.label_map import NO_LABEL
+from steplib.photo_colours import photo_colours, read_photo_colours, write_photo_colours
+
+RESIZE_OPTIONS = {"max_size": 500, "upscale": False, "max_pixels": 10**8}
 
 
 # resize
@@ -56,7 +61,7 @@ def test_resized_alpha_does_not_bleed_hidden_colour():
 def test_resize_photo_writes_png(tmp_path):
     source = write_photo(tmp_path / "in.jpg", width=80, height=60)
     target = tmp_path / "out" / "resized.png"
-    resize_photo(source, target, max_size=40, upscale=False, max_pixels=10**8)
+    resize_photo(source, target, **RESIZE_OPTIONS | {"max_size": 40})
     assert cv2.imread(str(target)).shape == (30, 40, 3)
 
 
@@ -118,11 +123,58 @@ def test_cluster_photo_is_deterministic(tmp_path):
     source = write_photo(tmp_path / "p.png", width=50, height=40, seed=9)
     outputs = []
     for run in ("a", "b"):
+        table = tmp_path / run / "colours.npz"
+        resize_photo(source, tmp_path / run / "r.png", table, **RESIZE_OPTIONS)
         labels, summary = tmp_path / run / "k.png", tmp_path / run / "k.json"
-        cluster_photo(source, labels, summary, image_name="p", k=6, seed=0, tol=1e-3, max_iter=500)
-        outputs.append((labels.read_bytes(), summary.read_bytes()))
+        cluster_photo(table, labels, summary, image_name="p", k=6, seed=0, tol=1e-3, max_iter=500)
+        outputs.append((table.read_bytes(), labels.read_bytes(), summary.read_bytes()))
     assert outputs[0] == outputs[1]
-    assert json.loads(outputs[0][1])["image"] == "p"
+    assert json.loads(outputs[0][2])["image"] == "p"
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_the_colour_table_holds_what_clustering_the_photo_needs(tmp_path, channels):
+    image = np.random.default_rng(3).integers(0, 4, (30, 20, channels), dtype=np.uint8) * 60
+    if channels == 4:
+        image[..., 3] = np.where(np.arange(20) < 5, 0, 255)  # 5 transparent columns
+    table = photo_colours(image)
+    write_photo_colours(tmp_path / "colours.npz", table)
+    read = read_photo_colours(tmp_path / "colours.npz")
+    for name, array in table._asdict().items():
+        assert getattr(read, name).dtype == array.dtype and np.array_equal(
+            getattr(read, name), array
+        )
+    assert read.counts.sum() == read.mask.sum() == 30 * (15 if channels == 4 else 20)
+    assert len(read.colours) == len({tuple(c) for c in image[..., :3][read.mask].tolist()})
+    # The colours come back pixel by pixel, and clustering the table is clustering the photo.
+    assert np.array_equal(read.colours[read.inverse], image[..., :3][read.mask])
+    labels, summary = clustered_colours(read, 5)
+    expected_labels, expected = clustered(image, 5)
+    assert np.array_equal(labels, expected_labels) and summary == expected
+
+
+def test_a_wholly_transparent_photo_has_an_empty_colour_table(tmp_path):
+    table = photo_colours(np.zeros((4, 6, 4), np.uint8))
+    write_photo_colours(tmp_path / "colours.npz", table)
+    read = read_photo_colours(tmp_path / "colours.npz")
+    assert read.mask.shape == (4, 6) and not read.mask.any() and len(read.colours) == 0
+    labels, summary = clustered_colours(read, 3)
+    assert np.all(labels == NO_LABEL) and summary["clusters"] == [] and summary["pixels"] == 0
+
+
+def test_a_colour_table_is_the_same_bytes_whenever_it_is_written(tmp_path):
+    image = write_photo(tmp_path / "p.png", width=30, height=20, seed=4)
+    table = photo_colours(cv2.imread(str(image)))
+    write_photo_colours(tmp_path / "a.npz", table)
+    time.sleep(2.1)  # a zip member's time is kept to 2 s
+    write_photo_colours(tmp_path / "b.npz", table)
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+
+
+def test_a_file_that_is_not_a_colour_table_is_a_step_error(tmp_path):
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(StepError, match=r"bad\.npz: not a colour table"):
+        read_photo_colours(tmp_path / "bad.npz")
 
 
 # annotate

@@ -122,7 +122,7 @@ def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
     again = fresh_copy_with_photos_of(root, tmp_path / "again")
     run_snakemake(again, "--config", "ks=[3,1,2]")
     outputs = files_under(root / "results")
-    assert len(outputs) == 2 * (6 + 3 * 3)
+    assert len(outputs) == 2 * (7 + 3 * 3)  # per photo: 7 files, and 3 for each k
     assert files_under(again / "results") == outputs
 
 
@@ -150,7 +150,7 @@ def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tm
         }
         assert output_of(result).count("Finished jobid") == 47
         results[profile] = files_under(copy / "results")
-    assert len(results[True]) == 2 * (6 + 3 * 9)
+    assert len(results[True]) == 2 * (7 + 3 * 9)
     assert results[True] == results[False]
 
 
@@ -219,11 +219,12 @@ def test_incremental_runs_redo_only_what_changed(project):
     with Image.open(project / "results/a/a.gif") as im:
         assert im.info["duration"] == 500
 
-    # Edited k-means code (any module of the package): every cluster job and what follows, no resize.
+    # Edited k-means code (any module of the package): every job that runs it (resize, for
+    # the colour table's distinct colours, and cluster) and what follows.
     kmeans = project / "scripts" / "kmeans" / "polish.py"
     kmeans.write_text(kmeans.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
-    assert counts == {"cluster": 9, "annotate": 9} | per_photo(3) | {"total": 31}
+    assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 34}
 
     # Another max_size: everything from resize on.
     counts = job_counts(
@@ -250,8 +251,10 @@ def test_memory_requests_grow_with_the_decoded_photo_k_and_frames(project):
     noise = np.random.default_rng(0).integers(0, 256, (1500, 1500, 3), dtype=np.uint8)
     write_photo(project / "images" / "large.png", noise)  # 6.75 MB decoded
     plan = planned_resources(run_snakemake(project, "-n", "--config", "ks=[2]"))
-    # Twice the decoded photo, and the resized one with its PNG encoding.
-    assert sorted(plan["resize"]) == [100, 100 + (2 * 1500**2 * 3 + 500**2 * 3 * 3) // 1_000_000]
+    # Twice the decoded photo or the resized one's colour table, whichever is larger, and the
+    # resized photo with its PNG encoding. The small photo's needs are within the 100 MB base.
+    large = max(2 * 1500**2 * 3, 500**2 * 120) + 500**2 * 3 * 3
+    assert sorted(plan["resize"]) == [100, 100 + large // 1_000_000]
     assert len(plan["cluster"]) == 2  # the small photo stays 40x30, the large one 500x500
     more_k = planned_resources(run_snakemake(project, "-n", "--config", "ks=[2,240]"))
     assert max(more_k["cluster"]) > max(plan["cluster"]) + 400

@@ -1,15 +1,17 @@
 """k-means of one photo's pixel colours: its label map and its palette, for one k.
 
-The cluster step writes them for one k, the sweep step for every k of a photo.
+The cluster step writes them for one k, the sweep step for every k of a photo, both
+from the photo's colour table (``steplib.photo_colours``), which the resize step writes.
 """
 
 import numpy as np
 
-from kmeans import KMeans, distinct_rows
+from kmeans import KMeans
 from steplib.atomic_write import write_json, write_png
-from steplib.colour import bgr_to_lab, lab_to_bgr
+from steplib.colour import lab_to_bgr
 from steplib.colour_error import NO_PIXELS, colour_error
-from steplib.label_map import NO_LABEL, opaque_mask
+from steplib.label_map import NO_LABEL
+from steplib.photo_colours import PhotoColours, photo_colours
 
 
 def add_fit_options(parser) -> None:
@@ -32,8 +34,13 @@ def fit_options(args) -> dict:
     }
 
 
-def clustered(
-    image: np.ndarray,
+def clustered(image: np.ndarray, k: int, **fit_options):
+    """Cluster the colours of a BGR(A) ``image``: ``clustered_colours`` of its colour table."""
+    return clustered_colours(photo_colours(image), k, **fit_options)
+
+
+def clustered_colours(
+    photo: PhotoColours,
     k: int,
     *,
     seed: int = 0,
@@ -41,13 +48,15 @@ def clustered(
     max_iter: int = 500,
     color_space: str = "rgb",
 ):
-    """Cluster the colours of a BGR(A) ``image`` into at most ``k`` groups.
+    """Cluster the colours of a photo, given as its colour table, into at most ``k`` groups.
 
-    The distinct colours are clustered, weighted by their pixel counts. With
-    ``color_space="lab"`` they are clustered in CIE L*a*b* and the centres are
-    converted back to RGB for display; ``sse`` is then measured in L*a*b* units.
-    ``delta_e2000`` tells how different the frame (every pixel in its cluster's
-    8-bit colour) looks from the photo: see ``steplib.colour_error``.
+    The distinct colours are clustered, weighted by their pixel counts (a photo
+    has several times fewer colours than pixels), and only the label map goes
+    back to the pixels. With ``color_space="lab"`` they are clustered in CIE
+    L*a*b* and the centres are converted back to RGB for display; ``sse`` is
+    then measured in L*a*b* units. ``delta_e2000`` tells how different the frame
+    (every pixel in its cluster's 8-bit colour) looks from the photo: see
+    ``steplib.colour_error``.
 
     Returns
     -------
@@ -56,27 +65,22 @@ def clustered(
     summary : dict
         The palette and fit statistics, ready to be written as JSON.
     """
-    mask = opaque_mask(image)
-    pixels = image[..., :3][mask]
+    mask, colours, inverse, counts, colours_lab = photo
     labels = np.full(mask.shape, NO_LABEL, dtype=np.uint16)
+    pixels = int(counts.sum())
     summary = {
         "k": k,
         "color_space": color_space,
         "seed": seed,
         "tol": tol,
         "max_iter": max_iter,
-        "pixels": int(mask.sum()),
-        "transparent_pixels": int(mask.size - mask.sum()),
+        "pixels": pixels,
+        "transparent_pixels": mask.size - pixels,
     }
-    if len(pixels) == 0:
+    if pixels == 0:
         empty = {"clusters_found": 0, "distinct_colours": 0, "iterations": 0, "sse": 0.0}
         return labels, summary | empty | {"delta_e2000": NO_PIXELS, "clusters": []}
 
-    # Every step works on the distinct colours, weighted by their pixel counts (a photo
-    # has several times fewer), and only the label map goes back to the pixels.
-    colours, inverse, counts = distinct_rows(pixels)
-    colours = colours.astype(np.uint8)
-    colours_lab = bgr_to_lab(colours)
     points = colours_lab if color_space == "lab" else colours
     model = KMeans(k, seed=seed, tol=tol, max_iter=max_iter).fit(points, sample_weight=counts)
 
@@ -107,7 +111,7 @@ def clustered(
     shown_bgr = np.clip(np.rint(centres_bgr), 0, 255).astype(np.uint8)
     summary["delta_e2000"] = colour_error(colours_lab, counts, colour_labels, shown_bgr)
     summary["clusters"] = [
-        _cluster_entry(centre_bgr, shown, int(count), float(sse), len(pixels))
+        _cluster_entry(centre_bgr, shown, int(count), float(sse), pixels)
         for centre_bgr, shown, count, sse in zip(
             centres_bgr, shown_bgr, sizes[order], sse_per_cluster, strict=True
         )
@@ -130,10 +134,10 @@ def _cluster_entry(
 
 
 def write_clusters(
-    image: np.ndarray, labels_path, summary_path, *, image_name: str, k: int, **fit_options
+    photo: PhotoColours, labels_path, summary_path, *, image_name: str, k: int, **fit_options
 ):
-    """Cluster ``image`` for one k, write its label map and summary, and return both."""
-    labels, summary = clustered(image, k, **fit_options)
+    """Cluster a photo's colour table for one k, write its label map and summary, return both."""
+    labels, summary = clustered_colours(photo, k, **fit_options)
     write_png(labels_path, labels)
     write_json(summary_path, {"image": image_name} | summary)
     return labels, summary

@@ -1,6 +1,6 @@
 rule cluster:
     input:
-        image="results/{image}/resized.png",
+        colours="results/{image}/colours.npz",
         script=step_script("cluster"),
         library=step_library("cluster"),
     output:
@@ -18,4 +18,4 @@ rule cluster:
         fit=FIT_ARGUMENTS,
     shell:
         "python {input.script:q} --k={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"
-        " --labels={output.labels:q} --summary={output.summary:q} -- {input.image:q} 2> {log:q}"
+        " --labels={output.labels:q} --summary={output.summary:q} -- {input.colours:q} 2> {log:q}"

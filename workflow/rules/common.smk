@@ -204,16 +204,16 @@ FIT_ARGUMENTS = [f"--{key}={config[key]}" for key in ("seed", "tol", "max_iter",
 # test checks these lists against the imports). Listed as the rule's inputs, so that
 # editing the code reruns exactly the jobs that run it.
 STEP_LIBRARIES = {
-    "resize": ["steplib/command.py", "steplib/atomic_write.py", "steplib/read_image.py"],
-    "cluster": [
+    # resize also writes the colour table (steplib/photo_colours.py), which needs the
+    # k-means package (its data module finds the distinct colours) and L*a*b*.
+    "resize": [
         "steplib/command.py",
         "steplib/atomic_write.py",
         "steplib/read_image.py",
         "steplib/label_map.py",
         "steplib/exact_math.py",
         "steplib/colour.py",
-        "steplib/colour_error.py",
-        "steplib/clustering.py",
+        "steplib/photo_colours.py",
         "kmeans/__init__.py",
         "kmeans/estimator.py",
         "kmeans/data.py",
@@ -221,6 +221,23 @@ STEP_LIBRARIES = {
         "kmeans/starts.py",
         "kmeans/polish.py",
         "kmeans/distances.py",
+    ],
+    "cluster": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/label_map.py",
+        "steplib/exact_math.py",
+        "steplib/colour.py",
+        "steplib/photo_colours.py",
+        "kmeans/__init__.py",
+        "kmeans/estimator.py",
+        "kmeans/data.py",
+        "kmeans/seeding.py",
+        "kmeans/starts.py",
+        "kmeans/polish.py",
+        "kmeans/distances.py",
+        "steplib/colour_error.py",
+        "steplib/clustering.py",
     ],
     "annotate": [
         "steplib/command.py",
@@ -245,9 +262,9 @@ STEP_LIBRARIES = {
         "steplib/drawing.py",
     ],
 }
-STEP_LIBRARIES["sweep"] = list(
-    dict.fromkeys(STEP_LIBRARIES["cluster"] + STEP_LIBRARIES["annotate"])
-)
+# The sweep clusters as cluster does and draws frames as annotate does, from the label
+# maps it holds (it reads no PNG).
+STEP_LIBRARIES["sweep"] = [*STEP_LIBRARIES["cluster"], "steplib/frame.py"]
 
 
 def step_script(step):

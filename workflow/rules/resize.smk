@@ -4,7 +4,8 @@ rule resize:
         script=step_script("resize"),
         library=step_library("resize"),
     output:
-        "results/{image}/resized.png",
+        image="results/{image}/resized.png",
+        colours="results/{image}/colours.npz",
     log:
         "logs/resize/{image}.log",
     conda:
@@ -19,4 +20,5 @@ rule resize:
         max_pixels=config["max_pixels"],
     shell:
         "python {input.script:q} --max_size={params.max_size:q} --upscale={params.upscale:q}"
-        " --max_pixels={params.max_pixels:q} --output={output:q} -- {input.photo:q} 2> {log:q}"
+        " --max_pixels={params.max_pixels:q} --output={output.image:q}"
+        " --colours={output.colours:q} -- {input.photo:q} 2> {log:q}"

@@ -79,7 +79,9 @@ def resized_pixels(wildcards):
 def resize_mem_mb(wildcards, input, attempt):
     """Decoding holds about twice the decoded image (OpenCV's decoders convert a
     copy); shrinking a photo with transparency adds its premultiplied float32
-    copy, at the photo's height and the new width (scripts/resize.py).
+    copy, at the photo's height and the new width (scripts/resize.py). Then, the
+    photo freed, the colour table of the resized photo: the sort that finds its
+    distinct colours and their L*a*b*, under 120 bytes a pixel.
 
     Measured: an 8000x8000 RGBA PNG (256 MB decoded) peaked at 554 MB, a 16-bit
     RGBA TIFF of 5000x4000 (160 MB) at 367 MB, an 8000x6000 JPEG at 63 MB.
@@ -94,7 +96,8 @@ def resize_mem_mb(wildcards, input, attempt):
     new_width, new_height = resized_size(header)
     premultiplied = height * new_width * 16 if header[2] else 0
     resized = new_width * new_height * samples * 3  # the result and its PNG encoding
-    return attempt * (BASE_MB + (2 * decoded + premultiplied + resized) // MB)
+    table = new_width * new_height * 120
+    return attempt * (BASE_MB + (max(2 * decoded + premultiplied, table) + resized) // MB)
 
 
 def cluster_mem_mb(wildcards, attempt):

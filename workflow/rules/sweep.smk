@@ -2,7 +2,7 @@
 # of the cluster and annotate rules: the same files, byte for byte, in one process.
 rule sweep:
     input:
-        image="results/{image}/resized.png",
+        colours="results/{image}/colours.npz",
         script=step_script("sweep"),
         library=step_library("sweep"),
     output:
@@ -23,4 +23,4 @@ rule sweep:
     shell:
         "python {input.script:q} --image={wildcards.image:q} --ks {params.ks:q} {params.fit:q}"
         " --labels {output.labels:q} --summaries {output.summaries:q} --frames {output.frames:q}"
-        " -- {input.image:q} 2> {log:q}"
+        " -- {input.colours:q} 2> {log:q}"

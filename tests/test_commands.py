@@ -156,10 +156,19 @@ def module_files(name: list[str]) -> list[Path]:
 
 
 def step_libraries() -> dict[str, list[str]]:
-    """Return STEP_LIBRARIES as workflow/rules/common.smk writes it."""
+    """Return STEP_LIBRARIES as workflow/rules/common.smk writes it (lists of literals, and
+    the COLOUR_TABLE_LIBRARY list spliced into some)."""
     text = (REPO / "workflow/rules/common.smk").read_text()
-    literal = re.search(r"^STEP_LIBRARIES = (\{.*?^\})", text, re.DOTALL | re.MULTILINE).group(1)
-    return ast.literal_eval(literal)
+
+    def literal(name: str, brackets: str) -> str:
+        pattern = rf"^{name} = (\{brackets[0]}.*?^\{brackets[1]})"
+        return re.search(pattern, text, re.DOTALL | re.MULTILINE).group(1)
+
+    table = ast.literal_eval(literal("COLOUR_TABLE_LIBRARY", "[]"))
+    spliced = literal("STEP_LIBRARIES", "{}").replace(
+        "*COLOUR_TABLE_LIBRARY,", repr(table)[1:-1] + ","
+    )
+    return ast.literal_eval(spliced)
 
 
 @pytest.mark.parametrize("name", [s for s in STEPS if s != "sweep"])

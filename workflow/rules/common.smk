@@ -203,39 +203,32 @@ FIT_ARGUMENTS = [f"--{key}={config[key]}" for key in ("seed", "tol", "max_iter",
 # The code each step runs, under scripts/: its script, then the modules it imports (a
 # test checks these lists against the imports). Listed as the rule's inputs, so that
 # editing the code reruns exactly the jobs that run it.
+# The colour table (steplib/photo_colours.py), which resize writes and cluster reads, and
+# what it needs: L*a*b*, and the k-means package, whose data module finds the distinct colours.
+COLOUR_TABLE_LIBRARY = [
+    "steplib/label_map.py",
+    "steplib/exact_math.py",
+    "steplib/colour.py",
+    "steplib/photo_colours.py",
+    "kmeans/__init__.py",
+    "kmeans/estimator.py",
+    "kmeans/data.py",
+    "kmeans/seeding.py",
+    "kmeans/starts.py",
+    "kmeans/polish.py",
+    "kmeans/distances.py",
+]
 STEP_LIBRARIES = {
-    # resize also writes the colour table (steplib/photo_colours.py), which needs the
-    # k-means package (its data module finds the distinct colours) and L*a*b*.
     "resize": [
         "steplib/command.py",
         "steplib/atomic_write.py",
         "steplib/read_image.py",
-        "steplib/label_map.py",
-        "steplib/exact_math.py",
-        "steplib/colour.py",
-        "steplib/photo_colours.py",
-        "kmeans/__init__.py",
-        "kmeans/estimator.py",
-        "kmeans/data.py",
-        "kmeans/seeding.py",
-        "kmeans/starts.py",
-        "kmeans/polish.py",
-        "kmeans/distances.py",
+        *COLOUR_TABLE_LIBRARY,
     ],
     "cluster": [
         "steplib/command.py",
         "steplib/atomic_write.py",
-        "steplib/label_map.py",
-        "steplib/exact_math.py",
-        "steplib/colour.py",
-        "steplib/photo_colours.py",
-        "kmeans/__init__.py",
-        "kmeans/estimator.py",
-        "kmeans/data.py",
-        "kmeans/seeding.py",
-        "kmeans/starts.py",
-        "kmeans/polish.py",
-        "kmeans/distances.py",
+        *COLOUR_TABLE_LIBRARY,
         "steplib/colour_error.py",
         "steplib/clustering.py",
     ],

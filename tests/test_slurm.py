@@ -130,7 +130,8 @@ def submission_cores() -> int:
 
 def slurm_command() -> tuple[str, ...]:
     """The options of a run on this SLURM, as a user of the profile would give them."""
-    fitted = () if submission_cores() == profile_cores() else ("--cores", str(submission_cores()))
+    cores = submission_cores()
+    fitted = () if cores == profile_cores() else ("--cores", str(cores))
     return (*SLURM_PROFILE, *fitted, "--config", KS)
 
 

@@ -266,10 +266,10 @@ def one_job_per_frame(root: Path) -> None:
     replace_in(
         root / "workflow/rules/cluster.smk",
         '"python {input.script:q} --k={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"\n'
-        '        " --labels={output.labels:q} --summary={output.summary:q} -- {input.image:q} 2> {log:q}"',
+        '        " --labels={output.labels:q} --summary={output.summary:q} -- {input.colours:q} 2> {log:q}"',
         '"python {input.script:q} --ks={wildcards.k:q} --image={wildcards.image:q} {params.fit:q}"\n'
         '        " --labels={output.labels:q} --summaries={output.summary:q} --frames={output.frame:q}"\n'
-        '        " -- {input.image:q} 2> {log:q}"',
+        '        " -- {input.colours:q} 2> {log:q}"',
     )
     replace_in(root / "Snakefile", '    include: "workflow/rules/annotate.smk"\n', "")
 
@@ -362,6 +362,7 @@ STEP_OF_SCRIPT = re.compile(r"scripts/(?P<step>\w+)\.py ")
 RULE_OF_STEP = {
     "resize": "resize",
     "cluster": "cluster",
+    "captions": "captions",
     "annotate": "annotate",
     "sweep": "sweep",
     "animate": "gif",
@@ -459,6 +460,7 @@ rule annotate:
     input:
         labels="in/{name}.png",
         summary="in/{name}.json",
+        captions="in/{name}.bin",
     output:
         "out/{name}.png",
     DIRECTIVE
@@ -466,7 +468,7 @@ rule annotate:
 ANNOTATE_JOBS = {
     "`shell:` (the rule's command)": (
         'shell:\n        "python SCRIPTS/annotate.py --output={output:q}'
-        ' -- {input.labels:q} {input.summary:q}"'
+        ' -- {input.labels:q} {input.summary:q} {input.captions:q}"'
     ),
     "`script:` (Snakemake's preamble, then the same function)": 'script:\n        "annotate_job.py"',
 }
@@ -477,7 +479,7 @@ import sys
 sys.path.insert(0, "SCRIPTS")
 from annotate import annotate_photo
 
-annotate_photo(snakemake.input.labels, snakemake.input.summary, snakemake.output[0])
+annotate_photo(*snakemake.input, snakemake.output[0])
 """
 
 
@@ -492,6 +494,7 @@ def script_against_shell(results: Path, work: Path, repeats: int) -> dict:
         name = f"{summary.parent.parent.name}_{summary.stem}"
         shutil.copy2(summary, inputs / f"{name}.json")
         shutil.copy2(summary.with_suffix(".png"), inputs / f"{name}.png")
+        shutil.copy2(summary.parent.parent / "captions.bin", inputs / f"{name}.bin")
     jobs = len(list(inputs.glob("*.json")))
     per_job = {name: [] for name in ANNOTATE_JOBS}
     frames = {}

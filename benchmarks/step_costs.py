@@ -89,6 +89,14 @@ def photo_jobs(scripts: Path, photo: Path, ks: list[int], out: Path) -> dict[str
     summaries = [str(out / f"k_{k}.json") for k in ks]
     frames = [str(out / f"frame_{k}.png") for k in ks]
     jobs = {"resize": [resize + ["--", str(photo)]], "cluster": [], "annotate": []}
+    # A version with a captions step: its one job per photo counts with annotate, which it serves.
+    captions = []
+    if (scripts / "captions.py").exists():
+        captions = [str(out / "captions.bin")]
+        jobs["annotate"].append(
+            [sys.executable, str(scripts / "captions.py"), f"--output={captions[0]}", "--",
+             str(resized)]
+        )  # fmt: skip
     for k, summary, frame in zip(ks, summaries, frames, strict=True):
         labels = str(out / f"k_{k}.png")
         jobs["cluster"].append(
@@ -97,7 +105,7 @@ def photo_jobs(scripts: Path, photo: Path, ks: list[int], out: Path) -> dict[str
         )  # fmt: skip
         jobs["annotate"].append(
             [sys.executable, str(scripts / "annotate.py"), f"--output={frame}", "--", labels,
-             summary]
+             summary, *captions]
         )  # fmt: skip
     elbow = [sys.executable, str(scripts / "elbow.py"), f"--plot={out / 'elbow.png'}"]
     elbow += [f"--summary={out / 'summary.json'}", "--", *summaries]

@@ -87,7 +87,9 @@ def rgb_frame(path) -> np.ndarray:
     """Return the PNG frame at ``path`` as RGB or RGBA, or raise ``StepError`` naming it."""
     try:
         with Image.open(path) as image:
-            return np.asarray(image)
+            # Frames are palette PNGs (steplib.frame): their colours, with alpha if transparent.
+            mode = "RGBA" if "transparency" in image.info or image.mode == "RGBA" else "RGB"
+            return np.asarray(image.convert(mode))
     except OSError as error:
         raise StepError(f"{path}: cannot read the frame ({error})") from None
 

@@ -3,7 +3,8 @@
 For thousands of photos: each job costs a process start (Python, numpy, OpenCV)
 and Snakemake plans each job, so one job per photo instead of two per frame makes
 the run and its planning several times faster. The files are the cluster and
-annotate steps' own, byte for byte (the same library functions make them); what
+annotate steps' own, byte for byte (the same library functions make them; it
+draws the captions it needs itself, as the captions step does); what
 is lost is per-frame caching: a frame is no longer built, or rebuilt, alone.
 
 Example:
@@ -12,9 +13,11 @@ Example:
 """
 
 from steplib import command
-from steplib.atomic_write import write_png
+from steplib.atomic_write import write_bytes
+from steplib.caption_drawing import caption
 from steplib.clustering import add_fit_options, fit_options, write_clusters
-from steplib.frame import annotated_frame
+from steplib.frame import frame_of
+from steplib.indexed_png import indexed_png
 from steplib.photo_colours import read_photo_colours
 
 
@@ -25,10 +28,11 @@ def sweep_photo(
     photo = read_photo_colours(source)
     outputs = zip(ks, labels_paths, summary_paths, frame_paths, strict=True)
     for k, labels_path, summary_path, frame_path in outputs:
-        labels, summary = write_clusters(
+        label_map, summary = write_clusters(
             photo, labels_path, summary_path, image_name=image_name, k=k, **fit_options
         )
-        write_png(frame_path, annotated_frame(labels, summary))
+        frame = frame_of(label_map, summary, caption(k, label_map.width, label_map.height))
+        write_bytes(frame_path, indexed_png(frame))
 
 
 def main(argv=None) -> None:

@@ -21,7 +21,17 @@ from conftest import (
     write_photo,
 )
 
-STEPS = ("resize", "cluster", "annotate", "sweep", "animate", "elbow", "contact_sheet", "palettes")
+STEPS = (
+    "resize",
+    "cluster",
+    "captions",
+    "annotate",
+    "sweep",
+    "animate",
+    "elbow",
+    "contact_sheet",
+    "palettes",
+)
 
 
 def step(name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -49,7 +59,8 @@ def test_every_step_has_help_naming_its_options(name):
 
 
 def test_one_frame_by_hand_is_the_workflows_frame(project, tmp_path):
-    """The README's recipe: resize, cluster and annotate one photo by hand, same bytes as Snakemake."""
+    """The README's recipe: resize, cluster, captions and annotate one photo by hand, same bytes
+    as Snakemake."""
     photo = write_photo(project / "images" / "photo.jpg", width=90, height=60, seed=7)
     run_snakemake(project, "--config", "ks=[4]")
     out = tmp_path / "by hand"
@@ -70,18 +81,21 @@ def test_one_frame_by_hand_is_the_workflows_frame(project, tmp_path):
         "--",
         str(out / "colours.npz"),
     )
+    step("captions", f"--output={out / 'captions.bin'}", "--", str(out / "resized.png"))
     step(
         "annotate",
         f"--output={out / 'frame.png'}",
         "--",
         str(out / "k_4.png"),
         str(out / "k_4.json"),
+        str(out / "captions.bin"),
     )
     results = project / "results" / "photo"
     assert (out / "resized.png").read_bytes() == (results / "resized.png").read_bytes()
     assert (out / "colours.npz").read_bytes() == (results / "colours.npz").read_bytes()
     assert (out / "k_4.png").read_bytes() == (results / "clusters/k_4.png").read_bytes()
     assert (out / "k_4.json").read_bytes() == (results / "clusters/k_4.json").read_bytes()
+    assert (out / "captions.bin").read_bytes() == (results / "captions.bin").read_bytes()
     assert (out / "frame.png").read_bytes() == (results / "frames/k_4.png").read_bytes()
 
 
@@ -95,16 +109,16 @@ def test_bad_input_ends_with_one_line_and_status_1(tmp_path):
     ]
     assert not (tmp_path / "out.png").exists()
     missing = tmp_path / "gone.png"
-    result = step("annotate", "--output=f.png", "--", str(missing), "x.json", check=False)
+    result = step("annotate", "--output=f.png", "--", str(missing), "x.json", "c.bin", check=False)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"ERROR: {missing}: cannot be read (No such file or directory); rerun the step that writes it"
     ]
     damaged = tmp_path / "damaged.png"
     damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
-    result = step("annotate", "--output=f.png", "--", str(damaged), "x.json", check=False)
+    result = step("annotate", "--output=f.png", "--", str(damaged), "x.json", "c.bin", check=False)
     assert result.stderr.splitlines() == [
-        f"ERROR: {damaged}: damaged (OpenCV cannot decode it); rerun the step that writes it"
+        f"ERROR: {damaged}: damaged (no IHDR chunk); rerun the step that writes it"
     ]
 
 
@@ -177,11 +191,11 @@ def test_rules_list_exactly_the_code_their_step_imports(name):
     assert sorted(step_libraries()[name]) == sorted(imported_files(SCRIPTS / f"{name}.py"))
 
 
-def test_the_sweep_runs_the_code_of_cluster_and_annotate():
-    """Less annotate's reading of a label map: the sweep holds the labels it drew."""
+def test_the_sweep_runs_the_code_of_cluster_captions_and_annotate():
+    """It clusters, draws the captions it needs and paints the frames, all in one process."""
     libraries = step_libraries()
-    expected = set(libraries["cluster"]) | set(libraries["annotate"])
-    assert imported_files(SCRIPTS / "sweep.py") == expected - {"steplib/read_image.py"}
+    expected = set(libraries["cluster"]) | set(libraries["captions"]) | set(libraries["annotate"])
+    assert imported_files(SCRIPTS / "sweep.py") == expected
 
 
 def sha256_lines(folder: Path) -> list[str]:

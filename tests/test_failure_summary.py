@@ -2,9 +2,6 @@
 
 import re
 
-import cv2
-import numpy as np
-
 from conftest import output_of, run_snakemake, write_photo
 
 
@@ -55,13 +52,18 @@ def test_webp_only_runs_report_only_the_failed_photos(project):
 def test_a_failure_without_an_error_line_points_to_its_log(project):
     """A job that dies without our one line (a bug, or killed) still names its photo."""
     write_photo(project / "images/ok.png", seed=1)
-    # A label map that cannot be a photo's: the annotate step's palette lookup breaks.
-    labels = project / "results/ok/clusters/k_2.png"
+    # A cluster summary without its clusters (not one the cluster step writes): the steps
+    # that read it (annotate, elbow, palettes) break with a traceback, not our one line.
     run_snakemake(project, "results/ok/clusters/k_2.json", "--config", "ks=[2]")
-    cv2.imwrite(str(labels), np.full((36, 48), 9, np.uint16))
+    (project / "results/ok/clusters/k_2.json").write_text('{"k": 2}')
     result = run_snakemake(project, "--keep-going", "--config", "ks=[2]", check=False)
-    assert failure_summary(result) == [
-        "1 of 1 photos failed in this run:",
-        "  images/ok.png: failed, see logs/annotate/ok/k_2.log",
-    ]
+    headline, line = failure_summary(result)
+    assert headline == "1 of 1 photos failed in this run:"
+    photo, logs = line.split(": failed, see ")
+    assert photo == "  images/ok.png"
+    assert set(logs.split(", ")) == {
+        "logs/annotate/ok/k_2.log",
+        "logs/elbow/ok.log",
+        "logs/palettes/ok.log",
+    }
     assert "Traceback" in (project / "logs/annotate/ok/k_2.log").read_text()

@@ -189,14 +189,15 @@ def test_transparent_pixels_stay_transparent_in_frames_and_gif(hostile_run):
     root, _ = hostile_run
     summary = json.loads((root / "results/cutout/clusters/k_3.json").read_text())
     assert summary["transparent_pixels"] == 30 * 15 and summary["pixels"] == 30 * 25
-    frame = iio.imread(root / "results/cutout/frames/k_3.png")
+    # Palette PNGs with a transparent index: imageio drops it unless asked for RGBA.
+    frame = iio.imread(root / "results/cutout/frames/k_3.png", mode="RGBA")
     assert frame.shape == (30, 40, 4)
     assert np.all(frame[-5:, :15, 3] == 0) and np.all(frame[-5:, 15:, 3] == 255)
     with Image.open(root / "results/cutout/cutout.gif") as gif:
         for index in range(gif.n_frames):
             gif.seek(index)
             decoded = np.asarray(gif.convert("RGBA"))
-            png = iio.imread(root / f"results/cutout/frames/k_{index + 1}.png")
+            png = iio.imread(root / f"results/cutout/frames/k_{index + 1}.png", mode="RGBA")
             np.testing.assert_array_equal(decoded[..., 3], png[..., 3])
             opaque = png[..., 3] == 255
             np.testing.assert_array_equal(decoded[opaque], png[opaque])

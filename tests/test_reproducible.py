@@ -16,7 +16,7 @@ from conftest import REPO, SCRIPTS, files_under, without_simd_kernels
 
 
 def frames_made(out, env, color_space: str) -> dict[str, bytes]:
-    """Run resize, cluster and annotate for two ks of the cat photo; return every output."""
+    """Run resize, captions, cluster and annotate for two ks of the cat photo; return every output."""
 
     def step(name, *args):
         command = [sys.executable, str(SCRIPTS / f"{name}.py"), *args]
@@ -29,6 +29,7 @@ def frames_made(out, env, color_space: str) -> dict[str, bytes]:
         "--",
         str(REPO / "images/chelsea.png"),
     )
+    step("captions", f"--output={out / 'captions.bin'}", "--", str(out / "resized.png"))
     for k in (5, 25):
         labels, summary = out / f"k_{k}.png", out / f"k_{k}.json"
         step(
@@ -41,7 +42,8 @@ def frames_made(out, env, color_space: str) -> dict[str, bytes]:
             "--",
             str(out / "colours.npz"),
         )
-        step("annotate", f"--output={out / f'frame_{k}.png'}", "--", str(labels), str(summary))
+        captions = str(out / "captions.bin")
+        step("annotate", f"--output={out / f'frame_{k}.png'}", "--", labels, summary, captions)
     return files_under(out)
 
 
@@ -52,7 +54,7 @@ def test_frames_are_the_same_bytes_whatever_simd_kernels_numpy_uses(tmp_path, co
         pytest.skip("this CPU has no SIMD features above numpy's baseline: one set of kernels")
     everything = frames_made(tmp_path / "all kernels", dict(os.environ), color_space)
     baseline = frames_made(tmp_path / "baseline", reduced, color_space)
-    assert len(everything) == 8  # resized.png, colours.npz, and 3 files for each k
+    assert len(everything) == 9  # resized.png, colours.npz, captions.bin, and 3 files for each k
     assert everything == baseline, [
         name for name in everything if everything[name] != baseline[name]
     ]

@@ -5,7 +5,7 @@ tests/tools/measured_python.py, which records each job's peak resident memory
 and its most threads. The declarations come from Snakemake's own job listing.
 The matrix: a huge JPEG, a huge PNG with transparency, a 16-bit TIFF with
 transparency (resize); a noise photo, every pixel a new colour, at k = 240
-(cluster, annotate); the longest ks list allowed, 240 ks (sweep, gif, webp,
+(captions, cluster, annotate); the longest ks list allowed, 240 ks (sweep, gif, webp,
 elbow, sheet). It takes about two minutes.
 """
 
@@ -134,7 +134,7 @@ def test_k_240_on_a_photo_of_all_different_colours_stays_within_its_memory(proje
     pairs = measured_run(
         project, tmp_path, "results/noise/frames/k_240.png", "--config", "ks=[240]"
     )
-    assert_within_declared(pairs, ["resize", "cluster", "annotate"])
+    assert_within_declared(pairs, ["resize", "captions", "cluster", "annotate"])
 
 
 def test_the_longest_ks_list_stays_within_its_memory(project, tmp_path):

@@ -11,13 +11,24 @@ import pytest
 from PIL import Image
 
 from animate import gif_bytes, make_animation
+from annotate import annotate_photo
 from cluster import cluster_photo
 from conftest import synthetic_photo, write_photo
 from resize import resize_photo, resized
 from steplib.atomic_write import write_bytes, write_json, write_png
+from steplib.caption_drawing import FONT, TEXT_HEIGHT, caption, caption_masks
+from steplib.captions import (
+    CAPTION_LEVELS,
+    OUTLINE_INDEX,
+    Caption,
+    captions_bytes,
+    grey,
+    read_caption,
+)
 from steplib.clustering import clustered, clustered_colours
 from steplib.command import StepError
-from steplib.frame import LABEL_LEVELS, annotated_frame, label_masks, labelled, recoloured
+from steplib.frame import captioned
+from steplib.indexed_png import IndexedImage, indexed_png, read_indexed_png
 from steplib.label_map import NO_LABEL
 from steplib.photo_colours import photo_colours, read_photo_colours, write_photo_colours
 
@@ -71,7 +82,7 @@ def test_clustered_recovers_flat_colours_and_sorts_by_size():
     image[:, :7] = (10, 20, 30)  # BGR
     image[:, 7:] = (200, 100, 0)
     labels, summary = clustered(image, 2)
-    assert labels.dtype == np.uint16 and labels.shape == (10, 10)
+    assert labels.dtype == np.uint8 and labels.shape == (10, 10)
     assert [c["rgb"] for c in summary["clusters"]] == [[30, 20, 10], [0, 100, 200]]
     assert [c["hex"] for c in summary["clusters"]] == ["#1e140a", "#0064c8"]
     assert [c["pixels"] for c in summary["clusters"]] == [70, 30]
@@ -178,51 +189,154 @@ def test_a_file_that_is_not_a_colour_table_is_a_step_error(tmp_path):
 
 
 # annotate
-def test_recoloured_paints_each_label_with_its_colour():
-    labels = np.array([[0, 1], [1, 2]], np.uint16)
-    palette = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.uint8)
-    assert recoloured(labels, palette).tolist() == [[[1, 2, 3], [4, 5, 6]], [[4, 5, 6], [7, 8, 9]]]
+NO_CAPTION = Caption(0, 0, 0, 0, b"")
 
 
-def test_recoloured_makes_no_label_transparent():
-    labels = np.array([[0, NO_LABEL]], np.uint16)
-    frame = recoloured(labels, np.array([[9, 9, 9]], np.uint8))
-    assert frame.tolist() == [[[9, 9, 9, 255], [0, 0, 0, 0]]]
+def decoded(image: IndexedImage) -> np.ndarray:
+    """Return a palette image as Pillow decodes its PNG: RGB, or RGBA when transparent."""
+    with Image.open(io.BytesIO(indexed_png(image))) as im:
+        return np.asarray(im.convert("RGBA" if "transparency" in im.info else "RGB"))
+
+
+def test_a_frame_paints_each_label_with_its_colour():
+    label_map = IndexedImage(2, 2, bytes([0, 1, 1, 2]), [], None)
+    frame = captioned(label_map, [(1, 2, 3), (4, 5, 6), (7, 8, 9)], NO_CAPTION)
+    assert decoded(frame).tolist() == [[[1, 2, 3], [4, 5, 6]], [[4, 5, 6], [7, 8, 9]]]
+
+
+def test_a_frame_leaves_pixels_without_a_label_transparent():
+    label_map = IndexedImage(2, 1, bytes([0, NO_LABEL]), [], NO_LABEL)
+    frame = captioned(label_map, [(9, 9, 9)], NO_CAPTION)
+    assert decoded(frame).tolist() == [[[9, 9, 9, 255], [0, 0, 0, 0]]]
+
+
+def test_palette_pngs_read_back_as_written_and_every_reader_agrees(tmp_path):
+    rng = np.random.default_rng(5)
+    indices = rng.integers(0, 7, (13, 17), dtype=np.uint8)
+    indices[0, :4] = NO_LABEL
+    palette = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(7)]
+    image = IndexedImage(17, 13, indices.tobytes(), palette, NO_LABEL)
+    write_bytes(tmp_path / "p.png", indexed_png(image))
+    back = read_indexed_png(tmp_path / "p.png")
+    assert (back.width, back.height, back.indices, back.transparent) == (17, 13, image.indices, 255)
+    assert back.palette[:7] == palette and len(back.palette) == 256
+    expected = np.vstack([np.array(palette), np.zeros((249, 3), int)])[indices]
+    rgba = decoded(image)
+    assert np.array_equal(rgba[..., :3], expected)
+    assert np.array_equal(rgba[..., 3], np.where(indices == NO_LABEL, 0, 255))
+    bgra = cv2.imread(str(tmp_path / "p.png"), cv2.IMREAD_UNCHANGED)
+    assert np.array_equal(bgra[..., 2::-1], expected) and np.array_equal(bgra[..., 3], rgba[..., 3])
+
+
+def test_a_damaged_label_map_is_a_step_error_naming_it(tmp_path):
+    data = indexed_png(IndexedImage(4, 4, bytes(16), [(1, 2, 3)], None))
+    (tmp_path / "cut.png").write_bytes(data[:-20])
+    with pytest.raises(StepError, match=r"cut\.png: damaged .*rerun the step"):
+        read_indexed_png(tmp_path / "cut.png")
+    write_png(tmp_path / "rgb.png", np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(StepError, match=r"rgb\.png: damaged \(not an 8-bit palette PNG"):
+        read_indexed_png(tmp_path / "rgb.png")
+
+
+def whole_frame_caption(k: int, width: int, height: int) -> np.ndarray:
+    """The caption drawn over a whole frame, as frames were drawn before captions were cropped."""
+    text = f"k={k}"
+    (_, unit_height), _ = cv2.getTextSize(text, FONT, 1.0, 1)
+    scale = max(6.0, TEXT_HEIGHT * width) / unit_height
+    thickness = max(1, round(scale * 1.5))
+    outline_width = max(1, round(thickness * 0.8))
+    (text_width, text_height), _ = cv2.getTextSize(text, FONT, scale, thickness)
+    origin = ((width - text_width) // 2, min(height - 1, round(text_height * 1.5)))
+    coverage = np.zeros((height, width), np.uint8)
+    cv2.putText(coverage, text, origin, FONT, scale, 255, thickness, cv2.LINE_AA)
+    levels = np.rint(coverage / (255 / (CAPTION_LEVELS - 1))).astype(np.uint8)
+    around = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * outline_width + 1,) * 2)
+    outline = cv2.dilate((levels > 0).astype(np.uint8), around) > 0
+    return np.where(outline, OUTLINE_INDEX + levels, 0).astype(np.uint8)
+
+
+def painted(caption_: Caption, width: int, height: int) -> np.ndarray:
+    """Return a caption's overlay placed on a width x height frame (0 where it paints nothing)."""
+    overlay = np.zeros((height, width), np.uint8)
+    x, y, w, h, data = caption_
+    overlay[y : y + h, x : x + w] = np.frombuffer(data, np.uint8).reshape(h, w)
+    return overlay
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(1, 1), (7, 3), (40, 8), (64, 500), (451, 300), (1200, 90)]
+)
+def test_a_caption_drawn_in_its_box_is_the_one_drawn_over_the_whole_frame(width, height):
+    for k in (1, 8, 10, 50, 188, 240):
+        expected = whole_frame_caption(k, width, height)
+        assert np.array_equal(painted(caption(k, width, height), width, height), expected)
 
 
 @pytest.mark.parametrize("width", [60, 313, 500, 1200])
-def test_label_is_centred_near_the_top_and_scales_with_width(width):
+def test_the_caption_is_centred_near_the_top_and_scales_with_width(width):
     height = width * 2 // 3
-    outline, letters = label_masks("k=14", width, height)
-    rows, cols = np.nonzero(letters)
+    overlay = painted(caption(14, width, height), width, height)
+    rows, cols = np.nonzero(overlay > OUTLINE_INDEX)  # the letters
     assert abs((cols.min() + cols.max()) / 2 - width / 2) <= 2
     letter_height = rows.max() - rows.min() + 1
     assert 0.06 * width <= letter_height <= 0.12 * width + 2
     assert rows.max() < height / 3
-    assert np.all(outline[letters > 0])  # letters only ever lie on the outline
-    assert len(np.unique(letters)) <= LABEL_LEVELS
+    assert set(np.unique(overlay)) <= {0, *range(OUTLINE_INDEX, OUTLINE_INDEX + CAPTION_LEVELS)}
+    outline, levels, _, _ = caption_masks("k=14", width, height)
+    assert np.all(outline[levels > 0])  # letters only ever lie on the outline
 
 
-@pytest.mark.parametrize("background", [0, 128, 255])
-def test_label_is_legible_on_any_background(background):
-    frame = np.full((200, 300, 3), background, np.uint8)
-    out = labelled(frame, "k=8")
-    outline, letters = label_masks("k=8", 300, 200)
+@pytest.mark.parametrize("background", [(0, 0, 0), (128, 128, 128), (255, 255, 255)])
+def test_the_caption_is_legible_on_any_background(background):
+    width, height = 300, 200
+    label_map = IndexedImage(width, height, bytes(width * height), [], None)
+    frame = decoded(captioned(label_map, [background], caption(8, width, height)))
+    overlay = painted(caption(8, width, height), width, height)
     # Solid white letter cores on a solid black outline, whatever is behind them.
-    assert np.count_nonzero(letters == 255) > 100
-    assert np.all(out[letters == 255] == 255)
-    assert np.count_nonzero(outline & (letters == 0)) > 100
-    assert np.all(out[outline & (letters == 0)] == 0)
-    assert np.array_equal(out[~outline], frame[~outline])
+    cores = overlay == OUTLINE_INDEX + CAPTION_LEVELS - 1
+    assert np.count_nonzero(cores) > 100 and np.all(frame[cores] == 255)
+    rim = overlay == OUTLINE_INDEX
+    assert np.count_nonzero(rim) > 100 and np.all(frame[rim] == 0)
+    edges = overlay > OUTLINE_INDEX
+    assert np.array_equal(
+        frame[edges][:, 0], [grey(int(v) - OUTLINE_INDEX) for v in overlay[edges]]
+    )
+    assert np.all(frame[overlay == 0] == background)
 
 
-def test_annotated_frame_fits_a_gif_palette():
+def test_a_frame_with_240_clusters_fits_a_gif_palette():
     rng = np.random.default_rng(0)
-    k = 240
-    labels = rng.integers(0, k, (120, 160)).astype(np.uint16)
-    summary = {"k": k, "clusters": [{"rgb": rng.integers(0, 256, 3).tolist()} for _ in range(k)]}
-    frame = annotated_frame(labels, summary)
+    k, width, height = 240, 160, 120
+    indices = rng.integers(0, k, (height, width), dtype=np.uint8)
+    palette = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(k)]
+    label_map = IndexedImage(width, height, indices.tobytes(), palette, None)
+    frame = decoded(captioned(label_map, palette, caption(k, width, height)))
     assert len(np.unique(frame.reshape(-1, 3), axis=0)) <= 256
+
+
+def test_a_label_map_that_does_not_match_its_summary_is_a_step_error(tmp_path):
+    labels, summary = tmp_path / "k_2.png", tmp_path / "k_2.json"
+    write_bytes(labels, indexed_png(IndexedImage(3, 1, bytes([0, 1, 9]), [], None)))
+    write_json(summary, {"k": 2, "clusters": [{"rgb": [0, 0, 0]}, {"rgb": [9, 9, 9]}]})
+    write_bytes(tmp_path / "c.bin", captions_bytes(3, 1, {2: caption(2, 3, 1)}))
+    with pytest.raises(StepError, match=r"k_2\.png: cluster 9 in a label map of 2 clusters"):
+        annotate_photo(labels, summary, tmp_path / "c.bin", tmp_path / "frame.png")
+    assert not (tmp_path / "frame.png").exists()
+
+
+def test_the_captions_file_gives_each_k_its_caption_for_its_frame_size(tmp_path):
+    captions = {k: caption(k, 90, 60) for k in (1, 8, 240)}
+    path = tmp_path / "captions.bin"
+    write_bytes(path, captions_bytes(90, 60, captions))
+    for k, expected in captions.items():
+        assert read_caption(path, k, 90, 60) == expected
+    with pytest.raises(StepError, match=r"captions\.bin: drawn for 90x60 frames, not 91x60"):
+        read_caption(path, 8, 91, 60)
+    with pytest.raises(StepError, match=r"captions\.bin: holds no caption for k = 9"):
+        read_caption(path, 9, 90, 60)
+    path.write_bytes(path.read_bytes()[:-30])
+    with pytest.raises(StepError, match=r"captions\.bin: damaged"):
+        read_caption(path, 240, 90, 60)
 
 
 # gif

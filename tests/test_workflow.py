@@ -33,9 +33,9 @@ def finished(tmp_path_factory):
 
 def test_complete_run_makes_every_output(finished):
     root, result = finished
-    per_photo = {"resize": 2, "cluster": 6, "annotate": 6, "elbow": 2, "gif": 2, "sheet": 2}
-    per_photo["palettes"] = 2
-    assert job_counts(result) == per_photo | {"all": 1, "total": 23}
+    per_photo = {"resize": 2, "captions": 2, "cluster": 6, "annotate": 6, "elbow": 2, "gif": 2}
+    per_photo |= {"sheet": 2, "palettes": 2}
+    assert job_counts(result) == per_photo | {"all": 1, "total": 25}
     for name in ("beach", "Forest"):
         folder = root / "results" / name
         assert (folder / "resized.png").is_file()
@@ -73,17 +73,24 @@ def test_gif_frames_follow_ks_exactly(finished):
         assert im.info["loop"] == 0
 
 
+def rgb_of(summary: dict) -> np.ndarray:
+    """Return the clusters' colours of a cluster summary, as a (k, 3) array."""
+    return np.array([c["rgb"] for c in summary["clusters"]], np.uint8)
+
+
 def test_frame_is_recoloured_with_cluster_centres(finished):
     root, _ = finished
     summary = json.loads((root / "results/beach/clusters/k_3.json").read_text())
     palette = {tuple(c["rgb"]) for c in summary["clusters"]}
     frame = iio.imread(root / "results/beach/frames/k_3.png")
-    labels = cv2.imread(str(root / "results/beach/clusters/k_3.png"), cv2.IMREAD_UNCHANGED)
-    # Below the label band every pixel has exactly its cluster's colour.
+    # A label map's pixels are indices (its palette shows them in the clusters' colours).
+    with Image.open(root / "results/beach/clusters/k_3.png") as label_map:
+        labels = np.asarray(label_map)
+        assert np.array_equal(np.asarray(label_map.convert("RGB")), rgb_of(summary)[labels])
+    # Below the caption every pixel has exactly its cluster's colour.
     lower = slice(frame.shape[0] // 2, None)
-    rgb = np.array([c["rgb"] for c in summary["clusters"]], np.uint8)
-    np.testing.assert_array_equal(frame[lower], rgb[labels[lower]])
-    # The label adds white, a black outline and a few greys: nothing else.
+    np.testing.assert_array_equal(frame[lower], rgb_of(summary)[labels[lower]])
+    # The caption adds white, a black outline and a few greys: nothing else.
     extra = frame_colours(frame) - palette
     assert (255, 255, 255) in extra and (0, 0, 0) in extra
     assert all(len(set(c)) == 1 for c in extra), extra
@@ -122,7 +129,7 @@ def test_same_inputs_give_byte_identical_outputs(finished, tmp_path):
     again = fresh_copy_with_photos_of(root, tmp_path / "again")
     run_snakemake(again, "--config", "ks=[3,1,2]")
     outputs = files_under(root / "results")
-    assert len(outputs) == 2 * (7 + 3 * 3)  # per photo: 7 files, and 3 for each k
+    assert len(outputs) == 2 * (8 + 3 * 3)  # per photo: 8 files, and 3 for each k
     assert files_under(again / "results") == outputs
 
 
@@ -139,6 +146,7 @@ def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tm
         assert used == profile
         assert job_counts(result) == {
             "resize": 2,
+            "captions": 2,
             "cluster": 18,
             "annotate": 18,
             "elbow": 2,
@@ -146,11 +154,11 @@ def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tm
             "sheet": 2,
             "palettes": 2,
             "all": 1,
-            "total": 47,
+            "total": 49,
         }
-        assert output_of(result).count("Finished jobid") == 47
+        assert output_of(result).count("Finished jobid") == 49
         results[profile] = files_under(copy / "results")
-    assert len(results[True]) == 2 * (7 + 3 * 9)
+    assert len(results[True]) == 2 * (8 + 3 * 9)
     assert results[True] == results[False]
 
 
@@ -161,14 +169,17 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
     per_photo = {"elbow": 2, "gif": 2, "sheet": 2, "palettes": 2, "all": 1}
     result = run_snakemake(copy, *options)
     assert job_counts(result) == {"resize": 2, "sweep": 2} | per_photo | {"total": 13}
-    assert files_under(copy / "results") == files_under(root / "results")
+    # The same files, less the captions the sweep draws for itself.
+    expected = files_under(root / "results")
+    expected = {name: data for name, data in expected.items() if "captions" not in name}
+    assert files_under(copy / "results") == expected
     assert "Nothing to be done" in output_of(run_snakemake(copy, *options))
 
     # Back to a job per frame: another rule makes the frames, so they are made again.
     back = job_counts(run_snakemake(copy, "-n", "--config", "ks=[3,1,2]"))
-    assert back == {"cluster": 6, "annotate": 6} | per_photo | {"total": 21}
+    assert back == {"captions": 2, "cluster": 6, "annotate": 6} | per_photo | {"total": 23}
 
-    # The sweep draws frames with the library's frame.py, not the annotate script: editing
+    # The sweep paints frames with the library's frame.py, not the annotate script: editing
     # the script leaves the sweeps alone, editing the library reruns every sweep.
     annotate = copy / "scripts" / "annotate.py"
     annotate.write_text(annotate.read_text() + "\n# edited\n")
@@ -183,7 +194,13 @@ def test_one_frame_target_builds_only_what_it_needs(project):
     write_photo(project / "images" / "a.png", seed=3)
     write_photo(project / "images" / "b.png", seed=4)
     result = run_snakemake(project, "--config", KS, "--", "results/a/frames/k_2.png")
-    assert job_counts(result) == {"resize": 1, "cluster": 1, "annotate": 1, "total": 3}
+    assert job_counts(result) == {
+        "resize": 1,
+        "captions": 1,
+        "cluster": 1,
+        "annotate": 1,
+        "total": 4,
+    }
     assert not (project / "results/b").exists()
     frame = (project / "results/a/frames/k_2.png").read_bytes()
 
@@ -201,15 +218,18 @@ def test_incremental_runs_redo_only_what_changed(project):
     images = project / "images"
     write_photo(images / "a.png", seed=5)
     write_photo(images / "b.jpg", seed=6)
-    full = {"resize": 2, "cluster": 4, "annotate": 4} | per_photo(2) | {"total": 19}
+    full = {"resize": 2, "captions": 2, "cluster": 4, "annotate": 4} | per_photo(2) | {"total": 21}
     assert job_counts(run_snakemake(project, "--config", "ks=[1,2]")) == full
 
     # A new photo: only its own jobs (and the top-level target).
     write_photo(images / "c.webp", seed=7)
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2]"))
-    assert counts == {"resize": 1, "cluster": 2, "annotate": 2} | per_photo(1) | {"total": 10}
+    assert counts == {"resize": 1, "captions": 1, "cluster": 2, "annotate": 2} | per_photo(1) | {
+        "total": 11
+    }
 
-    # A new k: its cluster and annotate jobs for each photo, and every per-photo output.
+    # A new k: its cluster and annotate jobs for each photo, and every per-photo output (not
+    # the captions: they hold every k already).
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]"))
     assert counts == {"cluster": 3, "annotate": 3} | per_photo(3) | {"total": 19}
 
@@ -224,13 +244,20 @@ def test_incremental_runs_redo_only_what_changed(project):
     kmeans = project / "scripts" / "kmeans" / "polish.py"
     kmeans.write_text(kmeans.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
-    assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 34}
+    everything = {"resize": 3, "captions": 3, "cluster": 9, "annotate": 9} | per_photo(3)
+    assert counts == everything | {"total": 37}
+
+    # Edited captions: the captions and the frames, not the k-means.
+    drawing = project / "scripts" / "steplib" / "caption_drawing.py"
+    drawing.write_text(drawing.read_text() + "\n# edited\n")
+    counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
+    assert counts == {"captions": 3, "annotate": 9, "gif": 3, "sheet": 3, "all": 1, "total": 19}
 
     # Another max_size: everything from resize on.
     counts = job_counts(
         run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500", "max_size=20")
     )
-    assert counts == {"resize": 3, "cluster": 9, "annotate": 9} | per_photo(3) | {"total": 34}
+    assert counts == everything | {"total": 37}
     assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20
 
 

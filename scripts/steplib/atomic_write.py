@@ -11,9 +11,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from steplib.command import StepError
 
 
@@ -50,8 +47,10 @@ def write_bytes(path, data: bytes) -> None:
         raise
 
 
-def write_png(path, image: np.ndarray) -> None:
+def write_png(path, image) -> None:
     """Encode ``image`` (OpenCV channel order) as a lossless PNG and write it atomically."""
+    import cv2  # here, not above: steps that write no such PNG start without OpenCV
+
     ok, encoded = cv2.imencode(".png", image)
     if not ok:
         raise StepError(f"{path}: OpenCV could not encode the image as PNG")

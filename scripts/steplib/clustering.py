@@ -7,10 +7,11 @@ from the photo's colour table (``steplib.photo_colours``), which the resize step
 import numpy as np
 
 from kmeans import KMeans
-from steplib.atomic_write import write_json, write_png
+from steplib.atomic_write import write_bytes, write_json
 from steplib.colour import lab_to_bgr
 from steplib.colour_error import NO_PIXELS, colour_error
-from steplib.label_map import NO_LABEL
+from steplib.indexed_png import indexed_png
+from steplib.label_map import NO_LABEL, label_map_image
 from steplib.photo_colours import PhotoColours, photo_colours
 
 
@@ -60,13 +61,13 @@ def clustered_colours(
 
     Returns
     -------
-    labels : (height, width) uint16 array
+    labels : (height, width) uint8 array
         Cluster index of each pixel, ``NO_LABEL`` for transparent pixels.
     summary : dict
         The palette and fit statistics, ready to be written as JSON.
     """
     mask, colours, inverse, counts, colours_lab = photo
-    labels = np.full(mask.shape, NO_LABEL, dtype=np.uint16)
+    labels = np.full(mask.shape, NO_LABEL, dtype=np.uint8)
     pixels = int(counts.sum())
     summary = {
         "k": k,
@@ -136,8 +137,12 @@ def _cluster_entry(
 def write_clusters(
     photo: PhotoColours, labels_path, summary_path, *, image_name: str, k: int, **fit_options
 ):
-    """Cluster a photo's colour table for one k, write its label map and summary, return both."""
+    """Cluster a photo's colour table for one k, write its label map and summary, return both.
+
+    The label map is returned as written (``steplib.indexed_png.IndexedImage``).
+    """
     labels, summary = clustered_colours(photo, k, **fit_options)
-    write_png(labels_path, labels)
+    label_map = label_map_image(labels, [cluster["rgb"] for cluster in summary["clusters"]])
+    write_bytes(labels_path, indexed_png(label_map))
     write_json(summary_path, {"image": image_name} | summary)
-    return labels, summary
+    return label_map, summary

@@ -11,8 +11,6 @@ import argparse
 import os
 import sys
 
-import cv2
-
 
 class StepError(Exception):
     """An expected failure: reported as one line naming the file and the reason."""
@@ -36,7 +34,9 @@ def run(work, *args, **kwargs) -> None:
     """Run ``work(*args, **kwargs)``; a ``StepError`` ends the program with its one line."""
     # OpenCV's own thread pool is sized to the machine and ignores OMP_NUM_THREADS:
     # hold it to the job's threads, which Snakemake passes there (as it does to BLAS).
-    if os.environ.get("OMP_NUM_THREADS", "").isdigit():
+    # Only where the step uses OpenCV: importing it would cost the others' start.
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
         cv2.setNumThreads(int(os.environ["OMP_NUM_THREADS"]))
     try:
         work(*args, **kwargs)

@@ -1,20 +1,22 @@
-"""How a label map marks each pixel's cluster, and which pixels take part.
+"""A label map: which cluster each pixel of a photo belongs to, for one k.
 
-A label map is a 16-bit greyscale image the size of the resized photo: value i
-means "cluster i" (clusters numbered largest first), ``NO_LABEL`` a transparent
-pixel that belongs to no cluster.
+It is an 8-bit palette PNG the size of the resized photo (``steplib.indexed_png``):
+index i means "cluster i" (clusters numbered largest first), ``NO_LABEL`` a
+transparent pixel that belongs to no cluster. Its palette holds the clusters'
+colours, so an image viewer shows it as the frame without its caption.
 """
 
-import numpy as np
+from steplib.indexed_png import IndexedImage
 
-NO_LABEL = 65535
-# Pixels at least half opaque are clustered and drawn; the rest stay transparent
-# (a GIF has only fully transparent or fully opaque pixels).
-OPAQUE_FROM = 128
+# The config schema's limit on k: the indices above it are free for the frame's
+# caption (steplib.frame) and for transparency.
+MAX_CLUSTERS = 240
+NO_LABEL = 255
 
 
-def opaque_mask(image: np.ndarray) -> np.ndarray:
-    """Return a boolean (height, width) mask of the pixels that take part in clustering."""
-    if image.ndim == 3 and image.shape[2] == 4:
-        return image[..., 3] >= OPAQUE_FROM
-    return np.ones(image.shape[:2], dtype=bool)
+def label_map_image(labels, palette_rgb) -> IndexedImage:
+    """Return the label map of a (height, width) uint8 array of cluster indices, coloured ``palette_rgb``."""
+    height, width = labels.shape
+    transparent = NO_LABEL if (labels == NO_LABEL).any() else None
+    palette = [tuple(int(v) for v in rgb) for rgb in palette_rgb]
+    return IndexedImage(width, height, labels.tobytes(), palette, transparent)

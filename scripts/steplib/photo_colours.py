@@ -21,7 +21,10 @@ from kmeans import distinct_rows
 from steplib.atomic_write import write_bytes
 from steplib.colour import bgr_to_lab
 from steplib.command import StepError
-from steplib.label_map import opaque_mask
+
+# Pixels at least half opaque are clustered and drawn; the rest stay transparent
+# (a GIF has only fully transparent or fully opaque pixels).
+OPAQUE_FROM = 128
 
 
 class PhotoColours(NamedTuple):
@@ -30,6 +33,13 @@ class PhotoColours(NamedTuple):
     inverse: np.ndarray  # the index in ``colours`` of each opaque pixel, row by row
     counts: np.ndarray  # (n,) int64: the number of pixels of each colour
     lab: np.ndarray  # (n, 3) float64: CIE L*a*b* of each colour
+
+
+def opaque_mask(image: np.ndarray) -> np.ndarray:
+    """Return a boolean (height, width) mask of the pixels that take part in clustering."""
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[..., 3] >= OPAQUE_FROM
+    return np.ones(image.shape[:2], dtype=bool)
 
 
 def photo_colours(image: np.ndarray) -> PhotoColours:

@@ -206,7 +206,6 @@ FIT_ARGUMENTS = [f"--{key}={config[key]}" for key in ("seed", "tol", "max_iter",
 # The colour table (steplib/photo_colours.py), which resize writes and cluster reads, and
 # what it needs: L*a*b*, and the k-means package, whose data module finds the distinct colours.
 COLOUR_TABLE_LIBRARY = [
-    "steplib/label_map.py",
     "steplib/exact_math.py",
     "steplib/colour.py",
     "steplib/photo_colours.py",
@@ -230,13 +229,24 @@ STEP_LIBRARIES = {
         "steplib/atomic_write.py",
         *COLOUR_TABLE_LIBRARY,
         "steplib/colour_error.py",
+        "steplib/indexed_png.py",
+        "steplib/label_map.py",
         "steplib/clustering.py",
+    ],
+    "captions": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/indexed_png.py",
+        "steplib/label_map.py",
+        "steplib/captions.py",
+        "steplib/caption_drawing.py",
     ],
     "annotate": [
         "steplib/command.py",
         "steplib/atomic_write.py",
-        "steplib/read_image.py",
+        "steplib/indexed_png.py",
         "steplib/label_map.py",
+        "steplib/captions.py",
         "steplib/frame.py",
     ],
     "animate": ["steplib/command.py", "steplib/atomic_write.py"],
@@ -255,9 +265,14 @@ STEP_LIBRARIES = {
         "steplib/drawing.py",
     ],
 }
-# The sweep clusters as cluster does and draws frames as annotate does, from the label
-# maps it holds (it reads no PNG).
-STEP_LIBRARIES["sweep"] = [*STEP_LIBRARIES["cluster"], "steplib/frame.py"]
+# The sweep clusters as cluster does, draws the captions it needs as the captions step
+# does, and paints frames as annotate does, from the label maps it holds (it reads no PNG).
+STEP_LIBRARIES["sweep"] = [
+    *STEP_LIBRARIES["cluster"],
+    "steplib/captions.py",
+    "steplib/caption_drawing.py",
+    "steplib/frame.py",
+]
 
 
 def step_script(step):

@@ -17,6 +17,8 @@ from PIL import Image
 MB = 1_000_000
 # A step's Python with numpy, OpenCV and Pillow loaded: 47 to 60 MB measured.
 BASE_MB = 100
+# A step in Python's standard library alone (the annotate step): 10 MB measured.
+PURE_PYTHON_MB = 30
 # Pillow modes that carry transparency, as scripts/steplib/read_image.py reads them:
 # those photos are decoded with their alpha channel (4 samples a pixel, else 3).
 ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
@@ -118,9 +120,15 @@ def kmeans_mem_mb(pixels, k):
     return BASE_MB + 20 + (pixels * 250 + k * min(pixels, 65_536) * 28) // MB
 
 
+def captions_mem_mb(wildcards, attempt):
+    """OpenCV draws each caption in its box only (a small part of the frame)."""
+    return attempt * (BASE_MB + resized_pixels(wildcards) * 4 // MB)
+
+
 def annotate_mem_mb(wildcards, attempt):
-    """A label map, its frame and the label's masks: 56 MB measured at 500 px."""
-    return attempt * (BASE_MB + resized_pixels(wildcards) * 100 // MB)
+    """Python alone (no numpy, no OpenCV) and a few bytes a pixel: the label map,
+    its decompressed rows and the frame's."""
+    return attempt * (PURE_PYTHON_MB + resized_pixels(wildcards) * 8 // MB)
 
 
 def animation_mem_mb(wildcards, attempt):

@@ -11,6 +11,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/scheduling.smk"
 include: "workflow/rules/resources.smk"
 include: "workflow/rules/resize.smk"
 

@@ -301,3 +301,15 @@ def test_runtime_requests_are_tight_at_500_px_and_grow_with_max_size(project):
     bigger_minutes = planned_resources(bigger, "runtime")
     assert bigger_minutes["cluster"] == bigger_minutes["annotate"] == {5}
     assert bigger_minutes["gif"] == {1 + 14 * 2000**2 // 2_000_000}
+
+
+def test_the_scheduler_runs_about_one_round_per_job(project):
+    """workflow/rules/scheduling.smk: without it, Snakemake 9's re-evaluation timers chain
+    into about a round per second per finished job (120 rounds for these 45 jobs)."""
+    write_photo(project / "images" / "a.png", seed=8)
+    write_photo(project / "images" / "b.png", seed=9)
+    output = output_of(run_snakemake(project, "--verbose", "--config", "ks=[1,2,3,4,5,6,7,8]"))
+    jobs = output.count("Finished jobid")
+    rounds = len(re.findall(r"Ready (?:subsampled )?jobs", output))
+    assert jobs == 2 * (2 + 2 * 8 + 4) + 1  # resize, captions, 8 ks, 4 per-photo jobs; all
+    assert rounds <= 1.5 * jobs, (rounds, jobs)

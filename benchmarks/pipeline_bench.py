@@ -368,7 +368,6 @@ RULE_OF_STEP = {
     "animate": "gif",
     "elbow": "elbow",
     "contact_sheet": "sheet",
-    "palettes": "palettes",
 }
 
 

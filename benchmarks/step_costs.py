@@ -10,7 +10,9 @@ children) is the median of ``--repeats`` runs.
 
 Printed as Markdown and written, with the command and the date, to
 benchmarks/step_costs.md: per photo, the cluster jobs (their sum over the ks, and
-the median per k), the per-photo jobs (resize, elbow, sheet, palettes) and the total.
+the median per k), the annotate jobs (with the captions job, in versions that have one),
+the per-photo jobs (resize, elbow, sheet, palettes: in the sheet's job in versions
+where it draws them) and the total.
 
     python benchmarks/step_costs.py                      # before = main before #14
     python benchmarks/step_costs.py --before HEAD~1 --repeats 3
@@ -110,7 +112,9 @@ def photo_jobs(scripts: Path, photo: Path, ks: list[int], out: Path) -> dict[str
     elbow = [sys.executable, str(scripts / "elbow.py"), f"--plot={out / 'elbow.png'}"]
     elbow += [f"--summary={out / 'summary.json'}", "--", *summaries]
     sheet = [sys.executable, str(scripts / "contact_sheet.py"), f"--output={out / 'sheet.png'}"]
-    if (scripts / "palettes.py").exists():
+    if "--palettes" in (scripts / "contact_sheet.py").read_text():  # the sheet draws them too
+        sheet += ["--summaries", *summaries, f"--palettes={out / 'palettes.png'}"]
+    elif (scripts / "palettes.py").exists():
         sheet += ["--summaries", *summaries]
         jobs["palettes"] = [
             [sys.executable, str(scripts / "palettes.py"), f"--output={out / 'palettes.png'}",

@@ -1,13 +1,17 @@
-"""Step 6 (sheet): the resized photo and all its frames side by side, each captioned.
+"""Step 6 (sheet): the resized photo and all its frames side by side, each captioned; and the palettes.
 
 Output: ``results/NAME/sheet.png``, for comparing ks at a glance (the report
 shows it inline, where a GIF is only a download). Under each frame, a strip of
 its palette (each colour as wide as its share of the pixels) and its k with its
 mean CIEDE2000 difference from the photo, from the frame's cluster summary.
 
+With ``--palettes``, also the palettes picture (``results/NAME/palettes.png``,
+see ``steplib.palette_picture``) from the same summaries: in the same job, as
+a job of its own would cost more to start than to draw it.
+
 Example:
   python scripts/contact_sheet.py --summaries k_2.json k_8.json --output sheet.png \\
-      -- resized.png k_2.png k_8.png
+      --palettes palettes.png -- resized.png k_2.png k_8.png
 """
 
 import math
@@ -18,6 +22,7 @@ import numpy as np
 from steplib import command
 from steplib.atomic_write import write_png
 from steplib.drawing import TEXT_BGR, draw_text, segment_edges
+from steplib.palette_picture import palettes_picture
 from steplib.read_image import read_png
 from steplib.summaries import read_summaries
 
@@ -105,14 +110,22 @@ def frame_caption(summary: dict) -> str:
     return f"k={summary['k']}" + ("" if mean is None else f"   ΔE₀₀ {mean:.2f}")
 
 
-def sheet_photo(resized_path, frame_paths, summary_paths, sheet_path) -> None:
-    """Read the resized photo, its frames and their summaries, and write the contact sheet."""
+def sheet_pictures(resized_path, frame_paths, summaries) -> list:
+    """Return the contact sheet's pictures: (caption, image, palette) of the photo and each frame."""
     pictures = [("original", read_png(resized_path), None)]
-    summaries = read_summaries(summary_paths)
     for frame_path, summary in zip(frame_paths, summaries, strict=True):
         palette = [(c["rgb"], c["share"]) for c in summary["clusters"]]
         pictures.append((frame_caption(summary), read_png(frame_path), palette))
-    write_png(sheet_path, contact_sheet(pictures))
+    return pictures
+
+
+def sheet_photo(resized_path, frame_paths, summary_paths, sheet_path, palettes_path=None) -> None:
+    """Read the resized photo, its frames and their summaries, and write the contact sheet
+    (and the palettes picture, if ``palettes_path`` is given, once the frames are freed)."""
+    summaries = read_summaries(summary_paths)
+    write_png(sheet_path, contact_sheet(sheet_pictures(resized_path, frame_paths, summaries)))
+    if palettes_path is not None:
+        write_png(palettes_path, palettes_picture(summaries[0]["image"], summaries))
 
 
 def main(argv=None) -> None:
@@ -123,8 +136,9 @@ def main(argv=None) -> None:
         "--summaries", nargs="+", required=True, help="the cluster summary (JSON) of each frame"
     )
     parser.add_argument("--output", required=True, help="the contact sheet to write (PNG)")
+    parser.add_argument("--palettes", help="also the palettes picture to write (PNG)")
     args = parser.parse_args(argv)
-    command.run(sheet_photo, args.resized, args.frames, args.summaries, args.output)
+    command.run(sheet_photo, args.resized, args.frames, args.summaries, args.output, args.palettes)
 
 
 if __name__ == "__main__":

@@ -150,7 +150,7 @@ def test_one_job_per_photo_on_the_cluster_is_six_submissions_a_photo(local_run, 
     config = ("--config", KS, "one_job_per_photo=true")
     run_snakemake(root, *CLUSTER_GENERIC, *config, profile=True)
 
-    per_photo = Counter({"resize": 1, "sweep": 1, "gif": 1, "elbow": 1, "sheet": 1, "palettes": 1})
+    per_photo = Counter({"resize": 1, "sweep": 1, "gif": 1, "elbow": 1, "sheet": 1})
     rules = Counter(job["rule"] for job in submissions(root).values())
     assert rules == Counter({rule: n * len(PHOTO_NAMES) for rule, n in per_photo.items()})
     assert files_under(root / "results") == files_under(local_run[0] / "results")

@@ -30,7 +30,6 @@ STEPS = (
     "animate",
     "elbow",
     "contact_sheet",
-    "palettes",
 )
 
 

@@ -152,4 +152,4 @@ def test_the_longest_ks_list_stays_within_its_memory(project, tmp_path):
         "one_job_per_photo=true",
         "animation_formats=[gif,webp]",
     )
-    assert_within_declared(pairs, ["resize", "sweep", "gif", "webp", "elbow", "sheet", "palettes"])
+    assert_within_declared(pairs, ["resize", "sweep", "gif", "webp", "elbow", "sheet"])

@@ -34,8 +34,8 @@ def finished(tmp_path_factory):
 def test_complete_run_makes_every_output(finished):
     root, result = finished
     per_photo = {"resize": 2, "captions": 2, "cluster": 6, "annotate": 6, "elbow": 2, "gif": 2}
-    per_photo |= {"sheet": 2, "palettes": 2}
-    assert job_counts(result) == per_photo | {"all": 1, "total": 25}
+    per_photo["sheet"] = 2
+    assert job_counts(result) == per_photo | {"all": 1, "total": 23}
     for name in ("beach", "Forest"):
         folder = root / "results" / name
         assert (folder / "resized.png").is_file()
@@ -152,11 +152,10 @@ def test_default_profile_schedules_a_sample_yet_runs_every_job_once(finished, tm
             "elbow": 2,
             "gif": 2,
             "sheet": 2,
-            "palettes": 2,
             "all": 1,
-            "total": 49,
+            "total": 47,
         }
-        assert output_of(result).count("Finished jobid") == 49
+        assert output_of(result).count("Finished jobid") == 47
         results[profile] = files_under(copy / "results")
     assert len(results[True]) == 2 * (8 + 3 * 9)
     assert results[True] == results[False]
@@ -166,9 +165,9 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
     root, _ = finished
     copy = fresh_copy_with_photos_of(root, tmp_path / "sweep")
     options = ("--config", "ks=[3,1,2]", "one_job_per_photo=true")
-    per_photo = {"elbow": 2, "gif": 2, "sheet": 2, "palettes": 2, "all": 1}
+    per_photo = {"elbow": 2, "gif": 2, "sheet": 2, "all": 1}
     result = run_snakemake(copy, *options)
-    assert job_counts(result) == {"resize": 2, "sweep": 2} | per_photo | {"total": 13}
+    assert job_counts(result) == {"resize": 2, "sweep": 2} | per_photo | {"total": 11}
     # The same files, less the captions the sweep draws for itself.
     expected = files_under(root / "results")
     expected = {name: data for name, data in expected.items() if "captions" not in name}
@@ -177,7 +176,7 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
 
     # Back to a job per frame: another rule makes the frames, so they are made again.
     back = job_counts(run_snakemake(copy, "-n", "--config", "ks=[3,1,2]"))
-    assert back == {"captions": 2, "cluster": 6, "annotate": 6} | per_photo | {"total": 23}
+    assert back == {"captions": 2, "cluster": 6, "annotate": 6} | per_photo | {"total": 21}
 
     # The sweep paints frames with the library's frame.py, not the annotate script: editing
     # the script leaves the sweeps alone, editing the library reruns every sweep.
@@ -187,7 +186,7 @@ def test_one_job_per_photo_makes_the_same_files_in_one_job_a_photo(finished, tmp
     frame = copy / "scripts" / "steplib" / "frame.py"
     frame.write_text(frame.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(copy, "-n", *options))
-    assert counts == {"sweep": 2} | per_photo | {"total": 11}
+    assert counts == {"sweep": 2} | per_photo | {"total": 9}
 
 
 def test_one_frame_target_builds_only_what_it_needs(project):
@@ -211,27 +210,27 @@ def test_one_frame_target_builds_only_what_it_needs(project):
 
 def per_photo(photos: int) -> dict[str, int]:
     """Jobs that run once per photo whenever any of its frames changes, and the final target."""
-    return {"elbow": photos, "gif": photos, "sheet": photos, "palettes": photos, "all": 1}
+    return {"elbow": photos, "gif": photos, "sheet": photos, "all": 1}
 
 
 def test_incremental_runs_redo_only_what_changed(project):
     images = project / "images"
     write_photo(images / "a.png", seed=5)
     write_photo(images / "b.jpg", seed=6)
-    full = {"resize": 2, "captions": 2, "cluster": 4, "annotate": 4} | per_photo(2) | {"total": 21}
+    full = {"resize": 2, "captions": 2, "cluster": 4, "annotate": 4} | per_photo(2) | {"total": 19}
     assert job_counts(run_snakemake(project, "--config", "ks=[1,2]")) == full
 
     # A new photo: only its own jobs (and the top-level target).
     write_photo(images / "c.webp", seed=7)
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2]"))
     assert counts == {"resize": 1, "captions": 1, "cluster": 2, "annotate": 2} | per_photo(1) | {
-        "total": 11
+        "total": 10
     }
 
     # A new k: its cluster and annotate jobs for each photo, and every per-photo output (not
     # the captions: they hold every k already).
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]"))
-    assert counts == {"cluster": 3, "annotate": 3} | per_photo(3) | {"total": 19}
+    assert counts == {"cluster": 3, "annotate": 3} | per_photo(3) | {"total": 16}
 
     # Another GIF timing: only the GIFs.
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
@@ -245,7 +244,7 @@ def test_incremental_runs_redo_only_what_changed(project):
     kmeans.write_text(kmeans.read_text() + "\n# edited\n")
     counts = job_counts(run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500"))
     everything = {"resize": 3, "captions": 3, "cluster": 9, "annotate": 9} | per_photo(3)
-    assert counts == everything | {"total": 37}
+    assert counts == everything | {"total": 34}
 
     # Edited captions: the captions and the frames, not the k-means.
     drawing = project / "scripts" / "steplib" / "caption_drawing.py"
@@ -257,7 +256,7 @@ def test_incremental_runs_redo_only_what_changed(project):
     counts = job_counts(
         run_snakemake(project, "--config", "ks=[1,2,4]", "duration_ms=500", "max_size=20")
     )
-    assert counts == everything | {"total": 37}
+    assert counts == everything | {"total": 34}
     assert max(cv2.imread(str(project / "results/a/resized.png")).shape[:2]) == 20
 
 
@@ -295,7 +294,7 @@ def test_runtime_requests_are_tight_at_500_px_and_grow_with_max_size(project):
     ks = "ks=[1,2,3,4,5,6,8,10,14,16,20,25,40,50]"
     minutes = planned_resources(run_snakemake(project, "-n", "--config", ks), "runtime")
     assert minutes == {rule: {1} for rule in ("resize", "cluster", "annotate")} | {
-        rule: {2} for rule in ("gif", "elbow", "sheet", "palettes")
+        rule: {2} for rule in ("gif", "elbow", "sheet")
     }
     bigger = run_snakemake(project, "-n", "--config", ks, "max_size=2000")
     bigger_minutes = planned_resources(bigger, "runtime")
@@ -305,11 +304,11 @@ def test_runtime_requests_are_tight_at_500_px_and_grow_with_max_size(project):
 
 def test_the_scheduler_runs_about_one_round_per_job(project):
     """workflow/rules/scheduling.smk: without it, Snakemake 9's re-evaluation timers chain
-    into about a round per second per finished job (120 rounds for these 45 jobs)."""
+    into about a round per second per finished job (110 rounds for these 43 jobs)."""
     write_photo(project / "images" / "a.png", seed=8)
     write_photo(project / "images" / "b.png", seed=9)
     output = output_of(run_snakemake(project, "--verbose", "--config", "ks=[1,2,3,4,5,6,7,8]"))
     jobs = output.count("Finished jobid")
     rounds = len(re.findall(r"Ready (?:subsampled )?jobs", output))
-    assert jobs == 2 * (2 + 2 * 8 + 4) + 1  # resize, captions, 8 ks, 4 per-photo jobs; all
+    assert jobs == 2 * (2 + 2 * 8 + 3) + 1  # resize, captions, 8 ks, 3 per-photo jobs; all
     assert rounds <= 1.5 * jobs, (rounds, jobs)

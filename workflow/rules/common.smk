@@ -257,12 +257,7 @@ STEP_LIBRARIES = {
         "steplib/read_image.py",
         "steplib/summaries.py",
         "steplib/drawing.py",
-    ],
-    "palettes": [
-        "steplib/command.py",
-        "steplib/atomic_write.py",
-        "steplib/summaries.py",
-        "steplib/drawing.py",
+        "steplib/palette_picture.py",
     ],
 }
 # The sweep clusters as cluster does, draws the captions it needs as the captions step

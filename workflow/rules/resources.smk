@@ -139,7 +139,8 @@ def animation_mem_mb(wildcards, attempt):
 
 def sheet_mem_mb(wildcards, attempt):
     """The resized photo and every frame at once, and the sheet's 240-pixel tiles:
-    267 MB measured with 240 frames at 500x375 px."""
+    267 MB measured with 240 frames at 500x375 px. The palettes picture, drawn once
+    they are freed, is smaller."""
     return attempt * (BASE_MB + (len(KS) + 1) * (resized_pixels(wildcards) * 8 + 300_000) // MB)
 
 

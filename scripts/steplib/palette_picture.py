@@ -1,21 +1,15 @@
-"""Step 7 (palettes): every k's palette as a row of swatches, with the colours' hex codes.
+"""The palettes picture: every k's palette as a row of swatches, with the colours' hex codes.
 
-Output: ``results/NAME/palettes.png``, for someone who wants to copy the colours:
-one row per k, in the order of ``ks``, its clusters' colours from the largest
-cluster to the smallest, each swatch labelled with its ``#rrggbb`` where the
-code fits (across, or upwards in a narrow swatch). Every palette is also listed
-in ``summary.json``.
-
-Example:
-  python scripts/palettes.py --output palettes.png -- k_2.json k_8.json
+``results/NAME/palettes.png``, for someone who wants to copy the colours: one row
+per k, in the order of ``ks``, its clusters' colours from the largest cluster to
+the smallest, each swatch labelled with its ``#rrggbb`` where the code fits
+(across, or upwards in a narrow swatch). Every palette is also listed in
+``summary.json``. The sheet step draws it, with the contact sheet.
 """
 
 import numpy as np
 
-from steplib import command
-from steplib.atomic_write import write_png
 from steplib.drawing import TEXT_BGR, draw_text, readable_on, segment_edges, text_size
-from steplib.summaries import read_summaries
 
 MARGIN = 12
 TITLE = 34  # height of the title line
@@ -73,21 +67,3 @@ def palettes_picture(name: str, summaries: list[dict]) -> np.ndarray:
             image[top : top + ROW, left:right] = cluster["rgb"][::-1]
             _hex_code(image, cluster["hex"], cluster["rgb"], left, right, top)
     return image
-
-
-def palettes_photo(summary_paths, output_path) -> None:
-    """Read one photo's cluster summaries (in ``ks`` order) and write its palettes picture."""
-    summaries = read_summaries(summary_paths)
-    write_png(output_path, palettes_picture(summaries[0]["image"], summaries))
-
-
-def main(argv=None) -> None:
-    parser = command.parser(__doc__)
-    parser.add_argument("summaries", nargs="+", help="the cluster summaries (JSON), one per k")
-    parser.add_argument("--output", required=True, help="the palettes picture to write (PNG)")
-    args = parser.parse_args(argv)
-    command.run(palettes_photo, args.summaries, args.output)
-
-
-if __name__ == "__main__":
-    main()

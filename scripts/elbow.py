@@ -64,6 +64,10 @@ SSE_COLOUR = "#33638d"
 ELBOW_COLOUR = "#d1495b"
 DELTA_E_COLOUR = "#2a7f62"
 LOOKS_SAME_COLOUR = "#e07a1f"
+# Titles at a fixed height (matplotlib's default: 6 points above the axes): placing them
+# automatically measures every tick label first, half the drawing time. Nothing is drawn
+# above the axes to avoid.
+TITLE_PAD = 6.0
 
 
 def _mark_suggestions(axes, summary, k, values) -> None:
@@ -96,7 +100,7 @@ def _draw_sse(axes, summary, k, order) -> None:
         axes.legend(loc="upper right")
     _mark_suggestions(axes, summary, k, sse)
     axes.set_ylabel(f"SSE ({summary['color_space'].upper()} units²)")
-    axes.set_title("within-cluster sum of squares")
+    axes.set_title("within-cluster sum of squares", y=1.0, pad=TITLE_PAD)
 
 
 def _draw_delta_e(axes, summary, k, order) -> None:
@@ -119,8 +123,8 @@ def _draw_delta_e(axes, summary, k, order) -> None:
     axes.yaxis.set_major_locator(FixedLocator([0, 1, 2, 5, 10, 20, 50, 100]))
     axes.yaxis.set_major_formatter(ScalarFormatter())
     axes.yaxis.set_minor_locator(NullLocator())
-    axes.set_ylabel(r"$\Delta E_{00}$ per pixel (CIEDE2000)")
-    axes.set_title("colour difference from the photo")
+    axes.set_ylabel("ΔE₀₀ per pixel (CIEDE2000)")
+    axes.set_title("colour difference from the photo", y=1.0, pad=TITLE_PAD)
     axes.legend(loc="upper right")
 
 

@@ -25,20 +25,25 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from animate import gif_bytes, webp_bytes
 from resize import resized
+from steplib.caption_drawing import caption
 from steplib.clustering import clustered
-from steplib.frame import annotated_frame
+from steplib.frame import frame_of
+from steplib.indexed_png import indexed_png
+from steplib.label_map import label_map_image
 from steplib.read_image import read_image
 
 DEFAULT_KS = [1, 2, 3, 4, 5, 6, 8, 10, 14, 16, 20, 25, 40, 50]
 
 
-def our_frames(photo: Path, ks: list[int]) -> list[np.ndarray]:
-    """Return the workflow's RGB frames for ``photo``, made by the steps' own functions."""
+def our_frames(photo: Path, ks: list[int]) -> list[Image.Image]:
+    """Return the workflow's palette frames for ``photo``, made by the steps' own functions."""
     image = resized(read_image(photo, min_size=500), 500)
     frames = []
     for k in ks:
         labels, summary = clustered(image, k)
-        frames.append(annotated_frame(labels, summary)[..., 2::-1])
+        label_map = label_map_image(labels, [cluster["rgb"] for cluster in summary["clusters"]])
+        frame = frame_of(label_map, summary, caption(k, label_map.width, label_map.height))
+        frames.append(Image.open(io.BytesIO(indexed_png(frame))))
     return frames
 
 
@@ -87,9 +92,10 @@ def main() -> None:
     )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for photo in args.photos:
-        frames = our_frames(photo, args.ks)
-        ours, theirs = gif_bytes(frames, 750), tutorial_way_gif(frames)
-        webp = webp_bytes(frames, 750)
+        images = our_frames(photo, args.ks)
+        frames = [np.asarray(image.convert("RGB")) for image in images]
+        ours, theirs = gif_bytes(images, 750), tutorial_way_gif(frames)
+        webp = webp_bytes(images, 750)
         total = len(frames) * frames[0].shape[0] * frames[0].shape[1]
         height, width = frames[0].shape[:2]
         print(

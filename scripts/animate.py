@@ -1,13 +1,14 @@
 """Step 4 (gif, webp): assemble one photo's frames, in the order of ``ks``, into an animation.
 
-GIF: a frame holds at most 256 colours (see annotate.py), so each GIF frame gets
+GIF: a frame holds at most 248 colours (see annotate.py), so each GIF frame gets
 its own exact palette: decoding the GIF gives back the PNG frames pixel for
 pixel, transparent pixels included. The frames are read and encoded with
 Pillow, imageio's GIF back end, called directly: imageio's writer would
-requantise frames with transparency, and the GIF must be exact.
+requantise frames with transparency, and the GIF must be exact. The frames are
+palette PNGs already, so Pillow alone reorders their palettes (no numpy).
 
 WebP (optional): lossless animated WebP, full colour and usually smaller,
-written with imageio (imported only then: it costs every GIF job 0.1 s to start).
+written with imageio (imported only then, with numpy: they cost a GIF job 0.1 s to start).
 
 Example:
   python scripts/animate.py --output photo.gif -- frames/k_2.png frames/k_8.png
@@ -16,7 +17,6 @@ Example:
 import io
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from steplib import command
@@ -24,38 +24,37 @@ from steplib.atomic_write import write_bytes
 from steplib.command import StepError
 
 
-def paletted(frame: np.ndarray) -> Image.Image:
-    """Return an RGB or RGBA ``frame`` as a Pillow "P" image with an exact palette.
+def gif_frame(frame: Image.Image) -> Image.Image:
+    """Return a palette frame with the exact palette its GIF frame holds.
 
-    Fully transparent pixels share one extra palette entry, marked as the
-    frame's transparent index; all other pixels must be opaque.
+    The colours its pixels show, in (red, green, blue) order, then one entry that
+    the frame's fully transparent pixels share, marked as its transparent index.
+    Pillow's own operations only: the job starts without numpy.
     """
-    rgb = frame[..., :3].reshape(-1, 3)
-    opaque = frame[..., 3].reshape(-1) == 255 if frame.shape[-1] == 4 else np.ones(len(rgb), bool)
-    visible = rgb[opaque].astype(np.int32)
-    # One integer per colour: np.unique on integers is far faster than on rows. Each
-    # pixel's index is then looked up among the few colours (at most 256): a binary search
-    # costs a fraction of the argsort of every pixel that return_inverse would do.
-    packed = (visible[:, 0] << 16) | (visible[:, 1] << 8) | visible[:, 2]
-    codes = np.unique(packed)
-    indices = np.searchsorted(codes, packed)
-    colours = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=1).astype(np.uint8)
-    limit = 256 if opaque.all() else 255
-    if len(colours) > limit:
-        raise ValueError(f"a frame has {len(colours)} colours; a GIF frame holds at most {limit}")
-    index_map = np.full(len(rgb), len(colours), np.uint8)
-    index_map[opaque] = indices.reshape(-1)
-    image = Image.fromarray(index_map.reshape(frame.shape[:2]), mode="P")
-    palette = np.vstack([colours, np.zeros((1, 3), np.uint8)])[: max(len(colours), 1) + 1]
-    image.putpalette(palette.astype(np.uint8).tobytes())
-    if not opaque.all():
-        image.info["transparency"] = len(colours)
+    transparent = frame.info.get("transparency")
+    palette = frame.getpalette()
+    used = [index for _, index in frame.getcolors(256)]
+    colour_of = {index: tuple(palette[3 * index : 3 * index + 3]) for index in used}
+    visible = sorted({colour for index, colour in colour_of.items() if index != transparent})
+    limit = 255 if transparent in used else 256
+    if len(visible) > limit:
+        raise ValueError(f"a frame has {len(visible)} colours; a GIF frame holds at most {limit}")
+    position = {colour: n for n, colour in enumerate(visible)}
+    table = [len(visible)] * 256  # every index not shown, or transparent: the extra entry
+    for index, colour in colour_of.items():
+        if index != transparent:
+            table[index] = position[colour]
+    indices = Image.frombytes("L", frame.size, frame.tobytes()).point(table)
+    image = Image.frombytes("P", frame.size, indices.tobytes())
+    image.putpalette(bytes(v for colour in [*visible, (0, 0, 0)] for v in colour))
+    if transparent in used:
+        image.info["transparency"] = len(visible)
     return image
 
 
-def gif_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> bytes:
-    """Return the GIF encoding of RGB(A) ``frames``, each shown ``duration_ms``; ``loop`` 0 loops forever."""
-    images = [paletted(frame) for frame in frames]
+def gif_bytes(frames: list[Image.Image], duration_ms: int, loop: int = 0) -> bytes:
+    """Return the GIF encoding of palette ``frames``, each shown ``duration_ms``; ``loop`` 0 loops forever."""
+    images = [gif_frame(frame) for frame in frames]
     buffer = io.BytesIO()
     images[0].save(
         buffer,
@@ -71,32 +70,41 @@ def gif_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> byte
     return buffer.getvalue()
 
 
-def webp_bytes(frames: list[np.ndarray], duration_ms: int, loop: int = 0) -> bytes:
-    """Return the lossless animated WebP encoding of RGB(A) ``frames``."""
+def webp_bytes(frames: list[Image.Image], duration_ms: int, loop: int = 0) -> bytes:
+    """Return the lossless animated WebP encoding of palette ``frames``, in full colour."""
     import imageio.v3 as iio
+    import numpy as np
 
+    colours = [np.asarray(frame.convert(colour_mode(frame))) for frame in frames]
     return iio.imwrite(
-        "<bytes>", frames, extension=".webp", duration=duration_ms, loop=loop, lossless=True
+        "<bytes>", colours, extension=".webp", duration=duration_ms, loop=loop, lossless=True
     )
+
+
+def colour_mode(frame: Image.Image) -> str:
+    """Return "RGBA" for a frame with transparent pixels, else "RGB"."""
+    return "RGBA" if "transparency" in frame.info else "RGB"
 
 
 ENCODERS = {".gif": gif_bytes, ".webp": webp_bytes}
 
 
-def rgb_frame(path) -> np.ndarray:
-    """Return the PNG frame at ``path`` as RGB or RGBA, or raise ``StepError`` naming it."""
+def read_frame(path) -> Image.Image:
+    """Return the frame at ``path`` (a palette PNG, as annotate writes it), or raise
+    ``StepError`` naming it."""
     try:
         with Image.open(path) as image:
-            # Frames are palette PNGs (steplib.frame): their colours, with alpha if transparent.
-            mode = "RGBA" if "transparency" in image.info or image.mode == "RGBA" else "RGB"
-            return np.asarray(image.convert(mode))
+            image.load()
     except OSError as error:
         raise StepError(f"{path}: cannot read the frame ({error})") from None
+    if image.mode != "P":
+        raise StepError(f"{path}: not a frame of this workflow (a palette PNG), but {image.mode}")
+    return image
 
 
 def make_animation(frame_paths, path, *, duration_ms: int, loop: int) -> None:
     """Read the PNG frames and write the animation atomically, its format chosen by ``path``'s suffix."""
-    frames = [rgb_frame(frame) for frame in frame_paths]
+    frames = [read_frame(frame) for frame in frame_paths]
     encode = ENCODERS[Path(path).suffix.lower()]
     write_bytes(path, encode(frames, duration_ms, loop))
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from animate import gif_bytes, make_animation
+from animate import gif_bytes, gif_frame, make_animation
 from annotate import annotate_photo
 from cluster import cluster_photo
 from conftest import synthetic_photo, write_photo
@@ -340,32 +340,63 @@ def test_the_captions_file_gives_each_k_its_caption_for_its_frame_size(tmp_path)
 
 
 # gif
+def palette_frame(indices: np.ndarray, palette: np.ndarray, transparent=None) -> Image.Image:
+    """Return a frame as annotate writes it: a palette PNG, read back by Pillow."""
+    height, width = indices.shape
+    colours = [tuple(int(v) for v in rgb) for rgb in palette]
+    data = indexed_png(
+        IndexedImage(width, height, indices.astype(np.uint8).tobytes(), colours, transparent)
+    )
+    return Image.open(io.BytesIO(data))
+
+
 def test_gif_round_trip_is_exact():
     rng = np.random.default_rng(1)
-    frames = []
+    frames, expected = [], []
     for k in (1, 50, 248):
         palette = rng.integers(0, 256, (k, 3), dtype=np.uint8)
-        frames.append(palette[rng.integers(0, k, (30, 40))])
+        indices = rng.integers(0, k, (30, 40))
+        frames.append(palette_frame(indices, palette))
+        expected.append(palette[indices])
     data = gif_bytes(frames, duration_ms=750, loop=0)
     decoded = iio.imread(data, index=None, extension=".gif")
     assert len(decoded) == 3
-    for original, back in zip(frames, decoded, strict=True):
+    for original, back in zip(expected, decoded, strict=True):
         np.testing.assert_array_equal(original, back[..., :3])
     with Image.open(io.BytesIO(data)) as im:
         assert im.info["loop"] == 0 and im.info["duration"] == 750
+
+
+def test_a_gif_frame_keeps_transparent_pixels_and_merges_repeated_colours():
+    # Indices 1 and 2 show the same colour; 255 is transparent; 3 is in the palette, unused.
+    palette = np.array([[9, 9, 9], [200, 0, 0], [200, 0, 0], [1, 2, 3]] + [[0, 0, 0]] * 252)
+    indices = np.array([[0, 1, 2, 255]])
+    image = gif_frame(palette_frame(indices, palette, transparent=255))
+    assert image.info["transparency"] == 2
+    assert image.getpalette() == [9, 9, 9, 200, 0, 0, 0, 0, 0]
+    assert list(image.tobytes()) == [0, 1, 1, 2]
+    with Image.open(io.BytesIO(gif_bytes([image], duration_ms=100))) as gif:
+        decoded = np.asarray(gif.convert("RGBA"))
+    assert decoded[0].tolist() == [[9, 9, 9, 255], [200, 0, 0, 255], [200, 0, 0, 255], [0, 0, 0, 0]]
 
 
 def test_make_animation_keeps_the_given_order(tmp_path):
     paths = []
     for value in (10, 200, 90):
         path = tmp_path / f"f{value}.png"
-        write_png(path, np.full((8, 8, 3), value, np.uint8))
+        write_bytes(path, indexed_png(IndexedImage(8, 8, bytes(64), [(value,) * 3], None)))
         paths.append(path)
     make_animation(paths, tmp_path / "out.gif", duration_ms=300, loop=2)
     decoded = iio.imread(tmp_path / "out.gif", index=None)
     assert [int(f[0, 0, 0]) for f in decoded] == [10, 200, 90]
     with Image.open(tmp_path / "out.gif") as im:
         assert im.info["duration"] == 300 and im.info["loop"] == 2
+
+
+def test_an_rgb_png_is_not_a_frame(tmp_path):
+    write_png(tmp_path / "rgb.png", np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(StepError, match=r"rgb\.png: not a frame of this workflow .*RGB"):
+        make_animation([tmp_path / "rgb.png"], tmp_path / "out.gif", duration_ms=300, loop=0)
 
 
 # atomic writes

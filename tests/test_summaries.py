@@ -238,8 +238,16 @@ def test_lab_clustering_is_consistent_and_differs_from_rgb():
 # WebP
 def test_webp_is_lossless_and_animated():
     rng = np.random.default_rng(2)
-    frames = [rng.integers(0, 256, (30, 40, 3), dtype=np.uint8) for _ in range(3)]
-    data = webp_bytes(frames, duration_ms=400, loop=0)
+    # Palette frames, as annotate writes them; the WebP holds their colours exactly.
+    palettes = [rng.integers(0, 256, (200, 3), dtype=np.uint8) for _ in range(3)]
+    indices = [rng.integers(0, 200, (30, 40)) for _ in range(3)]
+    frames = [palette[index] for palette, index in zip(palettes, indices, strict=True)]
+    images = []
+    for palette, index in zip(palettes, indices, strict=True):
+        image = Image.fromarray(index.astype(np.uint8), mode="P")
+        image.putpalette(palette.tobytes())
+        images.append(image)
+    data = webp_bytes(images, duration_ms=400, loop=0)
     with Image.open(io.BytesIO(data)) as im:
         assert im.n_frames == 3 and im.info["loop"] == 0
         for index, frame in enumerate(frames):

@@ -17,7 +17,7 @@ from PIL import Image
 MB = 1_000_000
 # A step's Python with numpy, OpenCV and Pillow loaded: 47 to 60 MB measured.
 BASE_MB = 100
-# A step in Python's standard library alone (the annotate step): 10 MB measured.
+# A step in Python's standard library alone (the annotate step): 14 MB measured.
 PURE_PYTHON_MB = 30
 # Pillow modes that carry transparency, as scripts/steplib/read_image.py reads them:
 # those photos are decoded with their alpha channel (4 samples a pixel, else 3).
@@ -121,7 +121,8 @@ def kmeans_mem_mb(pixels, k):
 
 
 def captions_mem_mb(wildcards, attempt):
-    """OpenCV draws each caption in its box only (a small part of the frame)."""
+    """OpenCV draws each caption in its box only (a small part of the frame): 48 MB
+    measured at 250 px."""
     return attempt * (BASE_MB + resized_pixels(wildcards) * 4 // MB)
 
 
@@ -133,14 +134,14 @@ def annotate_mem_mb(wildcards, attempt):
 
 def animation_mem_mb(wildcards, attempt):
     """Every frame at once, its paletted copy and the encoded animation: with 240
-    frames at 500x375 px, the WebP peaked at 528 MB, the GIF at 308 MB."""
+    frames at 500x375 px, the WebP peaked at 554 MB, the GIF at 167 MB."""
     return attempt * (BASE_MB + len(KS) * resized_pixels(wildcards) * 14 // MB)
 
 
 def sheet_mem_mb(wildcards, attempt):
     """The resized photo and every frame at once, and the sheet's 240-pixel tiles:
-    267 MB measured with 240 frames at 500x375 px. The palettes picture, drawn once
-    they are freed, is smaller."""
+    295 MB measured with 240 frames at 500x375 px, with the palettes picture, drawn
+    once they are freed."""
     return attempt * (BASE_MB + (len(KS) + 1) * (resized_pixels(wildcards) * 8 + 300_000) // MB)
 
 

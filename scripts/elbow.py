@@ -16,18 +16,15 @@ Example:
       -- clusters/k_*.json
 """
 
-import io
+import math
 
+import cv2
 import numpy as np
-
-# A Figure on the Agg canvas, without pyplot: pyplot's figure managers and backend
-# switching are of no use to a file, and cost the job's start.
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
 from steplib import command
 from steplib.atomic_write import write_bytes, write_json
+from steplib.drawing import text_size
+from steplib.plot import LABEL_SIZE, TITLE_SIZE, Panel, nice_ticks, text_at
 from steplib.summaries import read_summaries
 
 
@@ -60,93 +57,127 @@ def looks_same_k(ks, mean_delta_e, threshold: float):
     return min(close, default=None)
 
 
-SSE_COLOUR = "#33638d"
-ELBOW_COLOUR = "#d1495b"
-DELTA_E_COLOUR = "#2a7f62"
-LOOKS_SAME_COLOUR = "#e07a1f"
-# Titles at a fixed height (matplotlib's default: 6 points above the axes): placing them
-# automatically measures every tick label first, half the drawing time. Nothing is drawn
-# above the axes to avoid.
-TITLE_PAD = 6.0
+def bgr(hex_code: str) -> tuple[int, int, int]:
+    return tuple(int(hex_code[i : i + 2], 16) for i in (5, 3, 1))
 
 
-def _mark_suggestions(axes, summary, k, values) -> None:
-    """Circle the elbow's k and the k that looks the same on the curve (k, values) of ``axes``."""
+SSE_COLOUR = bgr("#33638d")
+ELBOW_COLOUR = bgr("#d1495b")
+DELTA_E_COLOUR = bgr("#2a7f62")
+LOOKS_SAME_COLOUR = bgr("#e07a1f")
+CHORD_COLOUR = bgr("#999999")
+WIDTH, HEIGHT = 1100, 400
+# The two panels (left, top, right, bottom), with room for the titles and labels around them.
+PANELS = ((84, 58, 535, 350), (636, 58, 1087, 350))
+MARGIN = 0.05  # of the data's span, around it (matplotlib's default)
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _padded(low: float, high: float) -> tuple[float, float]:
+    span = high - low if high > low else max(abs(high), 1.0)
+    return low - MARGIN * span, high + MARGIN * span
+
+
+def _mark_suggestions(panel: Panel, summary, k, values) -> None:
+    """Circle the elbow's k and the k that looks the same on the curve (k, values) of ``panel``."""
     suggestions = (
-        (summary["suggested_k"], ELBOW_COLOUR, "elbow: k = {}", 10),
-        (summary["looks_same_k"], LOOKS_SAME_COLOUR, "looks the same: k = {}", 24),
+        (summary["suggested_k"], ELBOW_COLOUR, "elbow: k = {}", 14),
+        (summary["looks_same_k"], LOOKS_SAME_COLOUR, "looks the same: k = {}", 33),
     )
     middle = (k[0] + k[-1]) / 2
     for chosen, colour, text, rise in suggestions:
         if chosen is None:
             continue
         value = values[list(k).index(chosen)]
-        axes.plot([chosen], [value], marker="o", markersize=12, fillstyle="none", color=colour)
-        # The text goes towards the middle of the plot, so that it never leaves the axes;
+        panel.markers([chosen], [value], colour, radius=8, filled=False)
+        # The text goes towards the middle of the plot, so that it never leaves the panel;
         # a white ground keeps it legible where it crosses the chord or the band.
+        x, y = panel.point(chosen, value)
+        label = text.format(chosen)
+        width, height = text_size(label, LABEL_SIZE)
         left = chosen > middle
-        axes.annotate(
-            text.format(chosen), (chosen, value), xytext=(-10 if left else 10, rise),
-            textcoords="offset points", ha="right" if left else "left", color=colour,
-            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
-        )  # fmt: skip
+        start = x - 14 - width if left else x + 14
+        top = max(panel.top + 2, min(panel.bottom - height - 6, y - rise - height / 2 - 2))
+        box = panel.image[
+            round(top) : round(top + height + 5), round(start - 2) : round(start + width + 3)
+        ]
+        box[...] = 255
+        text_at(panel.image, label, start, top + (height + 5) / 2, LABEL_SIZE, colour, "left")
 
 
-def _draw_sse(axes, summary, k, order) -> None:
+def _sse_panel(image, summary, k, order) -> Panel:
     sse = np.asarray(summary["sse"], dtype=float)[order]
-    axes.plot(k, sse, marker="o", color=SSE_COLOUR)
+    # Large sums are shown as a few units times a power of ten, named in the axis label.
+    power = math.floor(math.log10(sse.max())) if sse.max() >= 1e4 else 0
+    shown = sse / 10.0**power
+    y_range = _padded(float(shown.min()), float(shown.max()))
+    panel = Panel(image, PANELS[0], _padded(k[0], k[-1]), y_range)
+    unit = f"{summary['color_space'].upper()} units²"
+    if power:
+        unit += f", ×10{str(power).translate(SUPERSCRIPTS)}"
+    panel.axes(
+        nice_ticks(*panel.x_range, integers=True), nice_ticks(*y_range), "k (number of clusters)",
+        f"SSE ({unit})", "within-cluster sum of squares",
+    )  # fmt: skip
+    legend = []
     if summary["suggested_k"] is not None:
-        axes.plot([k[0], k[-1]], [sse[0], sse[-1]], linestyle=":", color="#999999", label="chord")
-        axes.legend(loc="upper right")
-    _mark_suggestions(axes, summary, k, sse)
-    axes.set_ylabel(f"SSE ({summary['color_space'].upper()} units²)")
-    axes.set_title("within-cluster sum of squares", y=1.0, pad=TITLE_PAD)
+        panel.line([k[0], k[-1]], [shown[0], shown[-1]], CHORD_COLOUR, 1, dashes=(2, 3))
+        legend.append(("chord", CHORD_COLOUR, "dotted"))
+    panel.line(k, shown, SSE_COLOUR)
+    panel.markers(k, shown, SSE_COLOUR)
+    _mark_suggestions(panel, summary, k, shown)
+    panel.legend(legend)
+    return panel
 
 
-def _draw_delta_e(axes, summary, k, order) -> None:
+def symlog(value: float) -> float:
+    """Linear below 1, logarithmic above (matplotlib's symlog, linthresh 1, linscale 0.5)."""
+    linear = 0.5 / (1 - 1 / 10)
+    return value * linear if value <= 1 else linear + math.log10(value)
+
+
+def _delta_e_panel(image, summary, k, order) -> Panel:
     def curve(name):
         values = summary["delta_e2000"][name]
         return np.array([np.nan if v is None else v for v in values], dtype=float)[order]
 
-    axes.fill_between(k, curve("median"), curve("p95"), color=DELTA_E_COLOUR, alpha=0.15,
-                      linewidth=0, label="median to 95th percentile")  # fmt: skip
-    mean = curve("mean")
-    axes.plot(k, mean, marker="o", color=DELTA_E_COLOUR, label="mean")
+    mean, median, p95 = curve("mean"), curve("median"), curve("p95")
     threshold = summary["looks_same_delta_e"]
-    axes.axhline(threshold, linestyle="--", color=LOOKS_SAME_COLOUR, linewidth=1,
-                 label=f"looks the same: mean ≤ {threshold:g}")  # fmt: skip
-    _mark_suggestions(axes, summary, k, mean)
+    highest = np.nanmax(np.concatenate([mean, p95, [threshold, 1.0]]))
     # Logarithmic above 1, so that the small differences near the threshold are not
     # squashed by the large ones of small ks; linear below, where a frame can be exact.
-    axes.set_yscale("symlog", linthresh=1, linscale=0.5)
-    axes.set_ylim(bottom=0)
-    axes.yaxis.set_major_locator(FixedLocator([0, 1, 2, 5, 10, 20, 50, 100]))
-    axes.yaxis.set_major_formatter(ScalarFormatter())
-    axes.yaxis.set_minor_locator(NullLocator())
-    axes.set_ylabel("ΔE₀₀ per pixel (CIEDE2000)")
-    axes.set_title("colour difference from the photo", y=1.0, pad=TITLE_PAD)
-    axes.legend(loc="upper right")
+    top = symlog(highest)
+    panel = Panel(image, PANELS[1], _padded(k[0], k[-1]), (0, top * (1 + MARGIN)), symlog)
+    ticks = [t for t in (0, 1, 2, 5, 10, 20, 50, 100) if symlog(t) <= top * (1 + MARGIN)]
+    panel.axes(
+        nice_ticks(*panel.x_range, integers=True), ticks, "k (number of clusters)",
+        "ΔE₀₀ per pixel (CIEDE2000)", "colour difference from the photo",
+    )  # fmt: skip
+    panel.band(k, median, p95, DELTA_E_COLOUR, 0.15)
+    panel.hline(threshold, LOOKS_SAME_COLOUR)
+    panel.line(k, mean, DELTA_E_COLOUR)
+    panel.markers(k, mean, DELTA_E_COLOUR)
+    _mark_suggestions(panel, summary, k, mean)
+    panel.legend(
+        [
+            ("median to 95th percentile", DELTA_E_COLOUR, "band"),
+            ("mean", DELTA_E_COLOUR, "marked line"),
+            (f"looks the same: mean ≤ {threshold:g}", LOOKS_SAME_COLOUR, "dashed"),
+        ]
+    )
+    return panel
 
 
 def elbow_png(summary: dict) -> bytes:
     """Return the elbow plot of a photo's summary as PNG bytes: SSE and ΔE00 against k, side by side."""
     order = np.argsort(summary["ks"])
-    k = np.asarray(summary["ks"])[order]
-    figure = Figure(figsize=(11, 4), dpi=100)
-    FigureCanvasAgg(figure)
-    left, right = figure.subplots(1, 2)
-    _draw_sse(left, summary, k, order)
-    _draw_delta_e(right, summary, k, order)
-    for axes in (left, right):
-        axes.set_xlabel("k (number of clusters)")
-        axes.grid(alpha=0.3)
-    figure.suptitle(summary["image"])
-    # Fixed margins: tight_layout would measure every label first, a third of the drawing time.
-    figure.subplots_adjust(left=0.065, right=0.985, bottom=0.12, top=0.86, wspace=0.2)
-    buffer = io.BytesIO()
-    # No software or date metadata: the same inputs give the same bytes.
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    k = np.asarray(summary["ks"], dtype=float)[order]
+    image = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
+    _sse_panel(image, summary, k, order)
+    _delta_e_panel(image, summary, k, order)
+    text_at(image, summary["image"], WIDTH / 2, 16, TITLE_SIZE, (0, 0, 0))
+    _, encoded = cv2.imencode(".png", image)
+    return encoded.tobytes()
 
 
 def photo_summary(summaries: list[dict], looks_same_delta_e: float) -> dict:

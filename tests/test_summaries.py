@@ -19,10 +19,11 @@ from conftest import (
     write_photo,
 )
 from contact_sheet import BELOW, CAPTION, STRIP, STRIP_GAP, TILE, contact_sheet, frame_caption
-from elbow import elbow_png, looks_same_k, photo_summary, suggested_k
+from elbow import elbow_png, looks_same_k, photo_summary, suggested_k, symlog
 from steplib.clustering import clustered
 from steplib.colour import bgr_to_lab, lab_to_bgr
 from steplib.palette_picture import ROW, palettes_picture, picture_size, row_top, swatch_edges
+from steplib.plot import nice_ticks, tick_label
 
 
 # suggested k
@@ -346,3 +347,18 @@ def test_report_has_every_figure(summarised, tmp_path):
     captions = ("Contact sheet of", "Elbow plot of", "Palettes of", "looks_same_delta_e")
     for text in figures + captions:
         assert text in html, text
+
+
+def test_plot_ticks_are_round_numbers_within_the_range():
+    assert nice_ticks(-1.45, 52.45, integers=True) == [0, 10, 20, 30, 40, 50]
+    assert nice_ticks(0.85, 4.15, integers=True) == [1, 2, 3, 4]
+    assert nice_ticks(-0.2, 4.9) == [0, 1, 2, 3, 4]
+    assert nice_ticks(0.0, 1.8) == [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75]
+    assert [tick_label(t) for t in (0, 0.25, 1.5, 10)] == ["0", "0.25", "1.5", "10"]
+
+
+def test_the_colour_difference_axis_is_linear_below_1_and_logarithmic_above():
+    assert symlog(0) == 0 and symlog(0.5) == pytest.approx(symlog(1) / 2)
+    assert symlog(10) - symlog(1) == pytest.approx(1) and symlog(100) - symlog(10) == pytest.approx(
+        1
+    )

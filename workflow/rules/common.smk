@@ -250,7 +250,13 @@ STEP_LIBRARIES = {
         "steplib/frame.py",
     ],
     "animate": ["steplib/command.py", "steplib/atomic_write.py"],
-    "elbow": ["steplib/command.py", "steplib/atomic_write.py", "steplib/summaries.py"],
+    "elbow": [
+        "steplib/command.py",
+        "steplib/atomic_write.py",
+        "steplib/summaries.py",
+        "steplib/drawing.py",
+        "steplib/plot.py",
+    ],
     "contact_sheet": [
         "steplib/command.py",
         "steplib/atomic_write.py",

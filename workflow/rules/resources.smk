@@ -146,9 +146,9 @@ def sheet_mem_mb(wildcards, attempt):
 
 
 def elbow_mem_mb(wildcards, attempt):
-    """matplotlib and one small figure (the summaries are a few kB each): 120 MB
-    measured with 240 ks."""
-    return attempt * (BASE_MB + 100 + len(KS) // 10)
+    """One 1100x400 picture (the summaries are a few kB each): 83 MB measured with
+    240 ks."""
+    return attempt * (BASE_MB + 20 + len(KS) // 10)
 
 
 # Runtimes in minutes, the unit of `runtime`. At 500 px the longest job measured

@@ -25,11 +25,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from animate import gif_bytes, webp_bytes
 from resize import resized
-from steplib.caption_drawing import caption
+from steplib.caption_drawing import frame_of_labels
 from steplib.clustering import clustered
-from steplib.frame import frame_of
 from steplib.indexed_png import indexed_png
-from steplib.label_map import label_map_image
 from steplib.read_image import read_image
 
 DEFAULT_KS = [1, 2, 3, 4, 5, 6, 8, 10, 14, 16, 20, 25, 40, 50]
@@ -41,9 +39,7 @@ def our_frames(photo: Path, ks: list[int]) -> list[Image.Image]:
     frames = []
     for k in ks:
         labels, summary = clustered(image, k)
-        label_map = label_map_image(labels, [cluster["rgb"] for cluster in summary["clusters"]])
-        frame = frame_of(label_map, summary, caption(k, label_map.width, label_map.height))
-        frames.append(Image.open(io.BytesIO(indexed_png(frame))))
+        frames.append(Image.open(io.BytesIO(indexed_png(frame_of_labels(labels, summary)))))
     return frames
 
 

@@ -3,8 +3,12 @@
 Usage: python docs/lab_vs_rgb.py [photo] [k ...]   (default: images/coffee.png, k = 4 and 8)
 """
 
+import io
 import sys
 from pathlib import Path
+
+import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -12,8 +16,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from contact_sheet import contact_sheet
 from resize import resized
 from steplib.atomic_write import write_png
+from steplib.caption_drawing import frame_of_labels
 from steplib.clustering import clustered
-from steplib.frame import annotated_frame
+from steplib.indexed_png import indexed_png
 from steplib.read_image import read_image
 
 
@@ -25,7 +30,8 @@ def main() -> None:
     for k in ks:
         for space in ("rgb", "lab"):
             labels, summary = clustered(image, k, color_space=space)
-            frame = annotated_frame(labels, summary)
+            with Image.open(io.BytesIO(indexed_png(frame_of_labels(labels, summary)))) as png:
+                frame = np.asarray(png.convert("RGB"))[..., ::-1]  # BGR, as the sheet draws
             pictures.append((f"k={k}, {space.upper()}", frame, None))
     sheet = contact_sheet(pictures, columns=2)
     write_png(ROOT / "docs" / "lab_vs_rgb.png", sheet)

@@ -3,8 +3,9 @@
 Reads the photo's colour table (``results/NAME/colours.npz``, written by the
 resize step: every distinct colour of the photo, its pixel count and its
 L*a*b*) and writes
-- the label map (``results/NAME/clusters/k_K.png``): a 16-bit greyscale PNG the
-  size of the photo; value i means "cluster i", 65535 a transparent pixel;
+- the label map (``results/NAME/clusters/k_K.png``): an 8-bit palette PNG the
+  size of the photo; index i means "cluster i", 255 a transparent pixel, and the
+  palette holds the clusters' colours (``steplib.label_map``);
 - the cluster summary (``results/NAME/clusters/k_K.json``): the palette, clusters
   sorted by pixel count, largest first, the statistics of the fit, and how
   different the frame looks from the photo (CIEDE2000: mean, median, 95th

@@ -11,6 +11,7 @@ from resize import resized
 from steplib.clustering import clustered
 from steplib.colour import bgr_to_lab, ciede2000
 from steplib.colour_error import nearest_ranks
+from steplib.label_map import NO_LABEL
 from steplib.read_image import read_image
 
 SAMPLE_PHOTOS = sorted((REPO / "images").iterdir())
@@ -18,7 +19,7 @@ SAMPLE_PHOTOS = sorted((REPO / "images").iterdir())
 
 def per_pixel_differences(image: np.ndarray, labels: np.ndarray, summary: dict) -> np.ndarray:
     """Return the CIEDE2000 difference of every opaque pixel from its frame's colour, one by one."""
-    opaque = labels != 65535
+    opaque = labels != NO_LABEL
     shown_bgr = np.array([c["rgb"][::-1] for c in summary["clusters"]], np.uint8)
     pixels = image[..., :3][opaque]
     return ciede2000(bgr_to_lab(pixels), bgr_to_lab(shown_bgr[labels[opaque]]))

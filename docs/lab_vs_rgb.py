@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from contact_sheet import contact_sheet
 from resize import resized
 from steplib.atomic_write import write_png
-from steplib.caption_drawing import frame_of_labels
 from steplib.clustering import clustered
+from steplib.drawn_frame import frame_of_labels
 from steplib.indexed_png import indexed_png
 from steplib.read_image import read_image
 

@@ -14,9 +14,8 @@ Example:
 
 from steplib import command
 from steplib.atomic_write import write_bytes
-from steplib.caption_drawing import caption
 from steplib.clustering import add_fit_options, fit_options, write_clusters
-from steplib.frame import frame_of
+from steplib.drawn_frame import captioned_frame
 from steplib.indexed_png import indexed_png
 from steplib.photo_colours import read_photo_colours
 
@@ -31,8 +30,7 @@ def sweep_photo(
         label_map, summary = write_clusters(
             photo, labels_path, summary_path, image_name=image_name, k=k, **fit_options
         )
-        frame = frame_of(label_map, summary, caption(k, label_map.width, label_map.height))
-        write_bytes(frame_path, indexed_png(frame))
+        write_bytes(frame_path, indexed_png(captioned_frame(label_map, summary)))
 
 
 def main(argv=None) -> None:

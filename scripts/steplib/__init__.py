@@ -11,6 +11,7 @@
 - ``clustering``: k-means of one photo's colours into a label map and its palette.
 - ``colour_error``: how different a frame looks from its photo (CIEDE2000 statistics).
 - ``captions``, ``caption_drawing``: the "k=N" caption of a frame, stored, and drawn with OpenCV.
-- ``frame``: a label map in its clusters' colours, captioned.
+- ``frame``: a label map in its clusters' colours, captioned; ``drawn_frame``: the same in
+  one process (the sweep).
 - ``summaries``, ``drawing``: the cluster summaries read back; text and swatches for pictures.
 """

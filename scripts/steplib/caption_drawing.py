@@ -9,9 +9,6 @@ import cv2
 import numpy as np
 
 from steplib.captions import CAPTION_LEVELS, OUTLINE_INDEX, Caption
-from steplib.frame import frame_of
-from steplib.indexed_png import IndexedImage
-from steplib.label_map import label_map_image
 
 FONT = cv2.FONT_HERSHEY_DUPLEX
 TEXT_HEIGHT = 0.08  # letter height as a share of the frame width
@@ -60,13 +57,3 @@ def caption(k: int, width: int, height: int) -> Caption:
     return Caption(
         int(x + left), int(y + top), int(right - left), int(bottom - top), overlay.tobytes()
     )
-
-
-def frame_of_labels(labels: np.ndarray, summary: dict) -> IndexedImage:
-    """Return the frame of a label map array and its cluster summary, captioned here.
-
-    For code that clusters and draws in one process (benchmarks, docs); the same
-    image the cluster, captions and annotate steps make.
-    """
-    label_map = label_map_image(labels, [cluster["rgb"] for cluster in summary["clusters"]])
-    return frame_of(label_map, summary, caption(summary["k"], label_map.width, label_map.height))

@@ -142,7 +142,7 @@ def write_clusters(
     The label map is returned as written (``steplib.indexed_png.IndexedImage``).
     """
     labels, summary = clustered_colours(photo, k, **fit_options)
-    label_map = label_map_image(labels, [cluster["rgb"] for cluster in summary["clusters"]])
+    label_map = label_map_image(labels, summary)
     write_bytes(labels_path, indexed_png(label_map))
     write_json(summary_path, {"image": image_name} | summary)
     return label_map, summary

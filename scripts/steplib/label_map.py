@@ -14,9 +14,10 @@ MAX_CLUSTERS = 240
 NO_LABEL = 255
 
 
-def label_map_image(labels, palette_rgb) -> IndexedImage:
-    """Return the label map of a (height, width) uint8 array of cluster indices, coloured ``palette_rgb``."""
+def label_map_image(labels, summary: dict) -> IndexedImage:
+    """Return the label map of a (height, width) uint8 array of cluster indices, coloured as
+    its cluster summary says."""
     height, width = labels.shape
     transparent = NO_LABEL if (labels == NO_LABEL).any() else None
-    palette = [tuple(int(v) for v in rgb) for rgb in palette_rgb]
+    palette = [tuple(int(v) for v in cluster["rgb"]) for cluster in summary["clusters"]]
     return IndexedImage(width, height, labels.tobytes(), palette, transparent)

@@ -273,6 +273,7 @@ STEP_LIBRARIES["sweep"] = [
     "steplib/captions.py",
     "steplib/caption_drawing.py",
     "steplib/frame.py",
+    "steplib/drawn_frame.py",
 ]
 
 

@@ -4,6 +4,7 @@ import ast
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,45 +58,38 @@ def test_every_step_has_help_naming_its_options(name):
     assert "Example:" in text and f"scripts/{name}.py" in text
 
 
-def test_one_frame_by_hand_is_the_workflows_frame(project, tmp_path):
-    """The README's recipe: resize, cluster, captions and annotate one photo by hand, same bytes
-    as Snakemake."""
-    photo = write_photo(project / "images" / "photo.jpg", width=90, height=60, seed=7)
-    run_snakemake(project, "--config", "ks=[4]")
-    out = tmp_path / "by hand"
-    step(
-        "resize",
-        "--max_size=500",
-        f"--output={out / 'resized.png'}",
-        f"--colours={out / 'colours.npz'}",
-        "--",
-        str(photo),
-    )
-    step(
-        "cluster",
-        "--k=4",
-        "--image=photo",
-        f"--labels={out / 'k_4.png'}",
-        f"--summary={out / 'k_4.json'}",
-        "--",
-        str(out / "colours.npz"),
-    )
-    step("captions", f"--output={out / 'captions.bin'}", "--", str(out / "resized.png"))
-    step(
-        "annotate",
-        f"--output={out / 'frame.png'}",
-        "--",
-        str(out / "k_4.png"),
-        str(out / "k_4.json"),
-        str(out / "captions.bin"),
-    )
-    results = project / "results" / "photo"
-    assert (out / "resized.png").read_bytes() == (results / "resized.png").read_bytes()
-    assert (out / "colours.npz").read_bytes() == (results / "colours.npz").read_bytes()
-    assert (out / "k_4.png").read_bytes() == (results / "clusters/k_4.png").read_bytes()
-    assert (out / "k_4.json").read_bytes() == (results / "clusters/k_4.json").read_bytes()
-    assert (out / "captions.bin").read_bytes() == (results / "captions.bin").read_bytes()
-    assert (out / "frame.png").read_bytes() == (results / "frames/k_4.png").read_bytes()
+def readme_by_hand_commands() -> list[list[str]]:
+    """Return the commands of the README's "The steps by hand" block, each as argv."""
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### The steps by hand") :]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+    return [shlex.split(line) for line in block.splitlines() if line.strip()]
+
+
+def test_one_frame_by_hand_is_the_workflows_frame(project):
+    """The README's recipe, run as written (resize, cluster, captions, annotate on the cat
+    photo): the same bytes as Snakemake's."""
+    shutil.copy2(REPO / "images" / "chelsea.png", project / "images")
+    commands = readme_by_hand_commands()
+    assert [argv[1] for argv in commands] == [
+        "scripts/resize.py", "scripts/cluster.py", "scripts/captions.py", "scripts/annotate.py",
+    ]  # fmt: skip
+    for argv in commands:
+        assert argv[0] == "python"
+        subprocess.run([sys.executable, *argv[1:]], cwd=project, check=True, timeout=120)
+    run_snakemake(project, "--config", "ks=[8]")
+    out, results = project / "out", project / "results" / "chelsea"
+    pairs = {
+        "resized.png": "resized.png",
+        "colours.npz": "colours.npz",
+        "k_8.png": "clusters/k_8.png",
+        "k_8.json": "clusters/k_8.json",
+        "captions.bin": "captions.bin",
+        "frame_8.png": "frames/k_8.png",
+    }
+    assert sorted(path.name for path in out.iterdir()) == sorted(pairs)
+    for by_hand, workflows in pairs.items():
+        assert (out / by_hand).read_bytes() == (results / workflows).read_bytes(), by_hand
 
 
 def test_bad_input_ends_with_one_line_and_status_1(tmp_path):

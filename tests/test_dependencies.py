@@ -18,14 +18,17 @@ from conftest import REPO, SCRIPTS
 PACKAGES = {
     "cv2": ("opencv-python-headless", "py-opencv"),
     "imageio": ("imageio", "imageio"),
-    "matplotlib": ("matplotlib", "matplotlib-base"),  # conda-forge: without a GUI toolkit
+    # Not imported: steplib/drawing.py finds its DejaVu Sans font (find_spec). conda-forge's
+    # build without a GUI toolkit.
+    "matplotlib": ("matplotlib", "matplotlib-base"),
     "numpy": ("numpy", "numpy"),
     "PIL": ("pillow", "pillow"),
 }
 
 
 def imported_packages() -> set[str]:
-    """Return the top-level names of the modules scripts/**/*.py import, ours and stdlib left out."""
+    """Return the top-level names of the modules scripts/**/*.py import or look up (with
+    ``importlib.util.find_spec``, for their files), ours and stdlib left out."""
     ours = {path.stem for path in SCRIPTS.iterdir()}
     names = set()
     for script in SCRIPTS.rglob("*.py"):
@@ -34,6 +37,13 @@ def imported_packages() -> set[str]:
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.add(node.module.split(".")[0])
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "find_spec"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                names.add(node.args[0].value.split(".")[0])
     return names - ours - set(sys.stdlib_module_names)
 
 

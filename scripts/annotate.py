@@ -10,26 +10,19 @@ Example:
   python scripts/annotate.py --output frame.png -- clusters/k_8.png clusters/k_8.json captions.bin
 """
 
-import json
-
 from steplib import command
 from steplib.atomic_write import write_bytes
 from steplib.captions import read_caption
 from steplib.frame import frame_of
 from steplib.indexed_png import indexed_png, read_indexed_png
 from steplib.label_map import NO_LABEL
+from steplib.summaries import read_summaries
 
 
 def annotate_photo(labels_path, summary_path, captions_path, frame_path) -> None:
     """Read a cluster result and its caption; write its frame."""
     label_map = read_indexed_png(labels_path)
-    try:
-        with open(summary_path, encoding="utf-8") as f:
-            summary = json.load(f)
-    except (OSError, ValueError) as error:
-        raise command.StepError(
-            f"{summary_path}: cannot be read ({error}); rerun the cluster step"
-        ) from None
+    [summary] = read_summaries([summary_path])
     clusters = len(summary["clusters"])
     strays = set(label_map.indices) - set(range(clusters)) - {NO_LABEL}
     if strays:

@@ -153,7 +153,7 @@ def _delta_e_panel(image, summary, k, order) -> Panel:
         nice_ticks(*panel.x_range, integers=True), ticks, "k (number of clusters)",
         "ΔE₀₀ per pixel (CIEDE2000)", "colour difference from the photo",
     )  # fmt: skip
-    panel.band(k, median, p95, DELTA_E_COLOUR, 0.15)
+    panel.band(k, median, p95, DELTA_E_COLOUR)
     panel.hline(threshold, LOOKS_SAME_COLOUR)
     panel.line(k, mean, DELTA_E_COLOUR)
     panel.markers(k, mean, DELTA_E_COLOUR)

@@ -22,6 +22,7 @@ LEGEND_EDGE_BGR = (204, 204, 204)
 TICK_SIZE = 12  # tick labels, pixels
 LABEL_SIZE = 13  # axis labels and legend
 TITLE_SIZE = 15
+BAND_ALPHA = 0.15  # opacity of a shaded band, and of its sample in a legend
 
 
 def nice_ticks(low: float, high: float, most: int = 8, integers: bool = False) -> list:
@@ -126,7 +127,7 @@ class Panel:
                     cv2.LINE_AA, SHIFT,
                 )  # fmt: skip
 
-    def band(self, xs, lower, upper, bgr, alpha: float) -> None:
+    def band(self, xs, lower, upper, bgr, alpha: float = BAND_ALPHA) -> None:
         """Shade between the curves ``lower`` and ``upper``, ``bgr`` at opacity ``alpha``."""
         keep = [i for i in range(len(xs)) if np.isfinite(lower[i]) and np.isfinite(upper[i])]
         if len(keep) < 2:
@@ -183,7 +184,7 @@ class Panel:
             x0, x1 = left + pad, left + pad + sample
             if kind == "band":
                 image[y - 5 : y + 5, x0:x1] = np.rint(
-                    np.full(3, 255.0) * 0.85 + np.asarray(bgr) * 0.15
+                    np.full(3, 255.0) * (1 - BAND_ALPHA) + np.asarray(bgr) * BAND_ALPHA
                 ).astype(np.uint8)
             else:
                 dashes = {"dashed": (5, 3), "dotted": (2, 3)}.get(kind)

@@ -248,6 +248,7 @@ STEP_LIBRARIES = {
         "steplib/label_map.py",
         "steplib/captions.py",
         "steplib/frame.py",
+        "steplib/summaries.py",
     ],
     "animate": ["steplib/command.py", "steplib/atomic_write.py"],
     "elbow": [
